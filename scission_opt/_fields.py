@@ -1,0 +1,157 @@
+"""Typed access to parsed JSON with field paths in every error message.
+
+Every reader takes the value, its field path and the file it came from, and
+either returns a clean Python value or raises :class:`InvalidInstanceError`
+naming the file and the field in one line.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .errors import InvalidInstanceError
+
+_MISSING = object()
+
+
+class Fields:
+    """A JSON object being read, with the path that leads to it.
+
+    Parameters
+    ----------
+    data
+        The parsed JSON object.
+    path
+        Field path of ``data`` itself (empty for the document root).
+    source
+        Name of the file, for error messages.
+    """
+
+    def __init__(self, data: Any, path: str, source: str):
+        self.path = path
+        self.source = source
+        if not isinstance(data, Mapping):
+            self.fail(f"must be an object, got {_kind(data)}")
+        self.data = data
+        self._seen: set[str] = set()
+
+    def sub(self, key: str) -> str:
+        return f"{self.path}.{key}" if self.path else key
+
+    def fail(self, message: str, field: str | None = None) -> None:
+        raise InvalidInstanceError(message, self.source, field if field is not None else (self.path or None))
+
+    def has(self, key: str) -> bool:
+        return key in self.data
+
+    def raw(self, key: str, default: Any = _MISSING) -> Any:
+        self._seen.add(key)
+        if key not in self.data:
+            if default is _MISSING:
+                self.fail("missing required field", self.sub(key))
+            return default
+        return self.data[key]
+
+    def object(self, key: str, default: Any = _MISSING) -> "Fields | None":
+        value = self.raw(key, default)
+        if value is None and default is None:
+            return None
+        return Fields(value, self.sub(key), self.source)
+
+    def string(self, key: str, default: Any = _MISSING) -> str:
+        value = self.raw(key, default)
+        if value is default and default is not _MISSING:
+            return value
+        return check_string(value, self.sub(key), self.source)
+
+    def boolean(self, key: str, default: Any = _MISSING) -> bool:
+        value = self.raw(key, default)
+        if not isinstance(value, bool):
+            self.fail(f"must be true or false, got {_kind(value)}", self.sub(key))
+        return value
+
+    def number(self, key: str, default: Any = _MISSING, *, positive: bool = False, maximum: float | None = None) -> float:
+        value = self.raw(key, default)
+        if value is default and default is not _MISSING:
+            return value
+        return check_number(value, self.sub(key), self.source, positive=positive, maximum=maximum)
+
+    def integer(self, key: str, default: Any = _MISSING, *, minimum: int = 0) -> int:
+        value = self.raw(key, default)
+        if value is default and default is not _MISSING:
+            return value
+        return check_integer(value, self.sub(key), self.source, minimum=minimum)
+
+    def array(self, key: str, default: Any = _MISSING) -> list[Any]:
+        value = self.raw(key, default)
+        if value is default and default is not _MISSING:
+            return value
+        if not isinstance(value, list):
+            self.fail(f"must be an array, got {_kind(value)}", self.sub(key))
+        return value
+
+    def numbers(self, key: str, length: int | None = None, default: Any = _MISSING) -> list[float]:
+        values = self.array(key, default)
+        if values is default and default is not _MISSING:
+            return values
+        if length is not None and len(values) != length:
+            self.fail(f"must have {length} entries (one per node), got {len(values)}", self.sub(key))
+        return [check_number(v, f"{self.sub(key)}[{i}]", self.source) for i, v in enumerate(values)]
+
+    def done(self) -> None:
+        """Reject fields that were never read: a typo must not pass silently."""
+        unknown = sorted(set(self.data) - self._seen)
+        if unknown:
+            self.fail(f"unknown field (known: {', '.join(sorted(self._seen))})", self.sub(unknown[0]))
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, Sequence):
+        return "an array"
+    return type(value).__name__
+
+
+def check_string(value: Any, field: str, source: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise InvalidInstanceError(f"must be a non-empty string, got {_kind(value)}", source, field)
+    return value
+
+
+def check_number(value: Any, field: str, source: str, *, positive: bool = False, maximum: float | None = None) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidInstanceError(f"must be a number, got {_kind(value)}", source, field)
+    value = float(value)
+    if math.isnan(value) or math.isinf(value):
+        raise InvalidInstanceError(f"must be finite, got {value}", source, field)
+    if positive and value <= 0:
+        raise InvalidInstanceError(f"must be > 0, got {value:g}", source, field)
+    if value < 0:
+        raise InvalidInstanceError(f"must be >= 0, got {value:g}", source, field)
+    if maximum is not None and value > maximum:
+        raise InvalidInstanceError(f"must be <= {maximum:g}, got {value:g}", source, field)
+    return value
+
+
+def check_integer(value: Any, field: str, source: str, *, minimum: int = 0) -> int:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or float(value) != int(value)
+    ):
+        raise InvalidInstanceError(f"must be an integer, got {_kind(value)}", source, field)
+    if value < minimum:
+        raise InvalidInstanceError(f"must be >= {minimum}, got {int(value)}", source, field)
+    return int(value)
