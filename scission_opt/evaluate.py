@@ -100,7 +100,8 @@ class Metrics:
         }
 
 
-def _over(value: float, limit: float) -> bool:
+def exceeds(value, limit):  # type: ignore[no-untyped-def]
+    """``value > limit`` up to :data:`LIMIT_RTOL`; works elementwise on arrays (solvers use it too)."""
     return value > limit * (1 + LIMIT_RTOL) + 1e-12
 
 
@@ -179,7 +180,7 @@ def evaluate(instance: Instance, plan: Plan) -> Metrics:
         if not plan.used(t):
             continue
         system = instance.systems[sidx[plan.systems[t]]]  # type: ignore[index]
-        if system.memory_bytes is not None and _over(memory[t], system.memory_bytes):
+        if system.memory_bytes is not None and exceeds(memory[t], system.memory_bytes):
             violations.append(f"memory: {system.name} needs {memory[t]:.6g} bytes > {system.memory_bytes:.6g}")
     if c.privacy_nodes:
         if not origin.trusted:
@@ -200,22 +201,22 @@ def evaluate(instance: Instance, plan: Plan) -> Metrics:
     for t in sorted(c.tiers_forbidden):
         if plan.used(t):
             violations.append(f"tier_usage: tier {instance.tiers[t]} must not be used")
-    if c.energy_budget_j is not None and _over(energy, c.energy_budget_j):
+    if c.energy_budget_j is not None and exceeds(energy, c.energy_budget_j):
         violations.append(f"energy_budget: {energy:.6g} J > {c.energy_budget_j:.6g} J")
     total_compute = sum(compute)
     for t in range(T):
         limit = c.upload_limit_bytes[t]
-        if limit is not None and _over(upload[t], limit):
+        if limit is not None and exceeds(upload[t], limit):
             violations.append(f"upload_limits: tier {instance.tiers[t]} sends {upload[t]:.6g} bytes > {limit:.6g}")
         limit = c.compute_time_limit_s[t]
-        if limit is not None and _over(compute[t], limit):
+        if limit is not None and exceeds(compute[t], limit):
             violations.append(f"compute_time_limits: tier {instance.tiers[t]} computes {compute[t]:.6g} s > {limit:.6g} s")
         pct = c.compute_time_limit_pct[t]
-        if pct is not None and _over(compute[t], pct / 100.0 * total_compute):
+        if pct is not None and exceeds(compute[t], pct / 100.0 * total_compute):
             violations.append(
                 f"compute_time_pct_limits: tier {instance.tiers[t]} computes {compute[t]:.6g} s > {pct:g}% of {total_compute:.6g} s"
             )
-    if c.deadline_s is not None and _over(latency, c.deadline_s):
+    if c.deadline_s is not None and exceeds(latency, c.deadline_s):
         violations.append(f"deadline: {latency:.6g} s > {c.deadline_s:.6g} s")
 
     return Metrics(

@@ -1,0 +1,98 @@
+"""The objective plug-in protocol.
+
+An objective is anything with a ``name`` and a ``value(instance, plan, metrics)``
+method; the exhaustive solver can minimise any such objective. An *additive*
+objective also supplies :class:`Terms`, per-(node, system) and per-(hop, bytes)
+costs, which the DP and MIP solvers need. ``value`` must equal the sum of the
+terms along the plan; :func:`additive_value` computes that sum.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from ..evaluate import Metrics
+    from ..instance import Instance
+    from ..plan import Plan
+
+
+@dataclass(frozen=True, eq=False)
+class Terms:
+    """Costs of an additive objective, for one choice of origin system.
+
+    Attributes
+    ----------
+    node
+        ``(n, S)``: cost of running node ``i`` on system ``s``.
+    hop
+        ``(n + 1, S, S)``: cost of sending boundary ``b`` (raw input for
+        ``b = 0``, output of node ``b - 1`` otherwise) from ``s`` to ``s'``;
+        ``inf`` where there is no link. Boundary ``n`` is only used by the hop
+        that returns the final output to the origin.
+    bottleneck_weight
+        Weight of the pipelined bottleneck (slowest stage or hop) added to the
+        sum; only the built-in ``throughput`` and ``weighted`` objectives set it,
+        and only the exhaustive and MIP solvers accept it.
+    """
+
+    node: np.ndarray
+    hop: np.ndarray
+    bottleneck_weight: float = 0.0
+
+
+@runtime_checkable
+class Objective(Protocol):
+    """Any objective: a name and a value for a plan (lower is better)."""
+
+    name: str
+
+    def value(self, instance: "Instance", plan: "Plan", metrics: "Metrics") -> float:
+        """The objective value of ``plan``, from the evaluator's ``metrics``."""
+        ...
+
+
+@runtime_checkable
+class AdditiveObjective(Objective, Protocol):
+    """An objective that decomposes into node and hop costs (see :class:`Terms`)."""
+
+    def terms(self, instance: "Instance", origin: int | None) -> Terms:
+        """Cost arrays when the raw input is born on system ``origin``.
+
+        ``origin`` is ``None`` when :meth:`depends_on_origin` is false.
+        """
+        ...
+
+    def depends_on_origin(self, instance: "Instance") -> bool:
+        """Whether the terms change with the first-tier system that holds the raw input."""
+        ...
+
+
+def is_additive(objective: Objective) -> bool:
+    return isinstance(objective, AdditiveObjective)
+
+
+def additive_value(instance: "Instance", plan: "Plan", terms: Terms, metrics: "Metrics | None" = None) -> float:
+    """Sum an additive objective's terms along ``plan`` (plus the weighted bottleneck)."""
+    sidx = instance.system_index
+    total = 0.0
+    for t in range(instance.n_tiers):
+        if plan.used(t):
+            s = sidx[plan.systems[t]]  # type: ignore[index]
+            r = plan.node_range(t)
+            total += float(terms.node[r.start : r.stop, s].sum())
+    stops = plan.stops()
+    for (_, a), (t_next, b) in zip(stops, stops[1:]):
+        total += float(terms.hop[plan.bounds[t_next], sidx[a], sidx[b]])
+    if instance.return_output and len(stops) > 1:
+        total += float(terms.hop[instance.n_nodes, sidx[stops[-1][1]], sidx[plan.origin]])
+    if terms.bottleneck_weight:
+        if metrics is None:
+            from ..evaluate import evaluate
+
+            metrics = evaluate(instance, plan)
+        total += terms.bottleneck_weight * metrics.bottleneck_s
+    return total

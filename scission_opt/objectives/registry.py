@@ -1,0 +1,78 @@
+"""Finding an objective by name: built-ins, ``package.module:name``, or the entry-point group."""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import entry_points
+from typing import Any
+
+from ..errors import UnknownNameError
+from ..instance import ObjectiveSpec
+from .base import Objective
+from .builtin import BUILTIN, Weighted
+
+ENTRY_POINT_GROUP = "scission_opt.objectives"
+
+
+def _plugin_names() -> list[str]:
+    return sorted(ep.name for ep in entry_points(group=ENTRY_POINT_GROUP))
+
+
+def objective_names() -> list[str]:
+    """Every name :func:`get_objective` accepts (besides ``package.module:name``)."""
+    return [*BUILTIN, "weighted", *_plugin_names()]
+
+
+def _instantiate(obj: Any, label: str) -> Objective:
+    if isinstance(obj, type):
+        obj = obj()
+    if not isinstance(obj, Objective):
+        raise UnknownNameError(f"{label} is not an objective: it needs a 'name' and a 'value(instance, plan, metrics)' method")
+    return obj
+
+
+def get_objective(spec: "str | ObjectiveSpec | Objective | None", weights: dict[str, float] | None = None) -> Objective:
+    """Resolve an objective.
+
+    Parameters
+    ----------
+    spec
+        An :class:`Objective` (returned as is), a built-in name (``latency``,
+        ``energy``, ``bytes``, ``throughput``, ``price``, ``weighted``), a
+        ``package.module:name`` reference, the name of an entry point in the
+        ``scission_opt.objectives`` group, or an :class:`ObjectiveSpec` from an
+        instance. ``None`` means latency.
+    weights
+        Weights for ``weighted``; override those of an ``ObjectiveSpec``.
+
+    Raises
+    ------
+    UnknownNameError
+        Listing the valid names.
+    """
+    if spec is None:
+        spec = "latency"
+    if isinstance(spec, ObjectiveSpec):
+        weights = weights if weights is not None else dict(spec.weights)
+        spec = spec.name
+    if not isinstance(spec, str):
+        return _instantiate(spec, repr(spec))
+    if spec == "weighted":
+        return Weighted(tuple((weights or {}).items()))
+    if spec in BUILTIN:
+        return BUILTIN[spec]()
+    if ":" in spec:
+        module_name, _, attr = spec.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise UnknownNameError(f"cannot import objective module {module_name!r}: {exc}") from None
+        try:
+            obj = getattr(module, attr)
+        except AttributeError:
+            raise UnknownNameError(f"module {module_name!r} has no objective {attr!r}") from None
+        return _instantiate(obj, spec)
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        if ep.name == spec:
+            return _instantiate(ep.load(), f"entry point {spec!r}")
+    raise UnknownNameError(f"unknown objective {spec!r} (known: {', '.join(objective_names())}, or package.module:name)")
