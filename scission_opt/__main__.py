@@ -1,0 +1,7 @@
+"""``python -m scission_opt``."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

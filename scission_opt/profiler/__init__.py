@@ -1,0 +1,25 @@
+"""Measure real layer costs with TensorFlow and turn them into instances.
+
+The modules, one idea each:
+
+- :mod:`.models`: the registry of Keras application models and loading user model files;
+- :mod:`.splits`: valid split points of a Keras model and the blocks between them;
+- :mod:`.timing`: thread settings and timing a callable (median and spread);
+- :mod:`.costs`: per-block bytes, FLOPs and peak activation memory;
+- :mod:`.profile`: profiling models on this host, the profile file format, checkpoint and resume;
+- :mod:`.progress`: a small progress bar on stderr;
+- :mod:`.estimate`: a roofline estimate of latencies for hardware one does not have;
+- :mod:`.network`: reading a network description (Scission's CSV, or JSON);
+- :mod:`.build`: merging profiles, network and system properties into an instance;
+- :mod:`.ship`: regenerating the instances shipped in ``instances/``.
+
+TensorFlow is imported only inside the functions that need it, never when this
+package is imported.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Quiet TensorFlow's C++ start-up chatter before anything imports it.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
