@@ -13,7 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from .instance import FORMAT, Instance, parse_instance
+import dataclasses
+
+from .instance import FORMAT, Constraints, Instance, parse_instance
 
 
 def generate_dict(
@@ -23,8 +25,13 @@ def generate_dict(
     seed: int = 0,
     *,
     return_output: bool = False,
+    idle: bool = False,
 ) -> dict[str, Any]:
-    """A synthetic instance as a JSON-ready dict (no constraints)."""
+    """A synthetic instance as a JSON-ready dict (no constraints).
+
+    ``idle`` gives first-tier systems an ``idle_w``, which makes first-tier
+    energy depend on the end-to-end latency.
+    """
     if n_nodes < 1 or n_tiers < 1 or systems_per_tier < 1:
         raise ValueError("n_nodes, n_tiers and systems_per_tier must be >= 1")
     rng = np.random.default_rng(seed)
@@ -51,7 +58,8 @@ def generate_dict(
                 "provenance": f"synthetic (scission_opt.generate, seed {seed})",
             }
             if t == 0:
-                system["idle_w"] = float(np.round(rng.uniform(0.5, 2.5), 3))
+                if idle:
+                    system["idle_w"] = float(np.round(rng.uniform(0.5, 2.5), 3))
                 system["memory_bytes"] = float(np.round(rng.uniform(0.4, 1.0) * param_bytes.sum() + output_bytes.max()))
             else:
                 system["memory_bytes"] = float(np.round(rng.uniform(2.0, 8.0) * param_bytes.sum()))
@@ -104,8 +112,49 @@ def generate_dict(
 
 
 def generate(
-    n_nodes: int = 25, n_tiers: int = 3, systems_per_tier: int = 1, seed: int = 0, *, return_output: bool = False
+    n_nodes: int = 25,
+    n_tiers: int = 3,
+    systems_per_tier: int = 1,
+    seed: int = 0,
+    *,
+    return_output: bool = False,
+    idle: bool = False,
 ) -> Instance:
     """A synthetic :class:`Instance`; see :func:`generate_dict`."""
-    data = generate_dict(n_nodes, n_tiers, systems_per_tier, seed, return_output=return_output)
+    data = generate_dict(n_nodes, n_tiers, systems_per_tier, seed, return_output=return_output, idle=idle)
     return parse_instance(data, f"<generate seed={seed}>")
+
+
+def with_binding_constraints(instance: Instance, seed: int = 0) -> Instance:
+    """Add privacy, first-tier memory, first-tier upload and energy constraints that bind.
+
+    Privacy covers the first 5% of nodes (at least one); each first-tier system
+    may hold about a third of the parameters; the first tier may upload at most
+    the median output size of the first half of the chain; the energy budget is
+    the lowest of 90%, 95% or 100% of the energy of the plan that is optimal
+    under the other three constraints that keeps the instance feasible. The
+    result is checked to be feasible.
+    """
+    from .solve import solve
+
+    n = instance.n_nodes
+    first_tier = instance.tiers[0]
+    params = np.cumsum(instance.param_bytes)
+    memory = float(params[max(0, n // 3 - 1)] + instance.activation_bytes.max())
+    systems = tuple(
+        dataclasses.replace(s, memory_bytes=max(memory, s.memory_bytes or 0.0) if s.tier != first_tier else memory)
+        for s in instance.systems
+    )
+    upload = [None] * instance.n_tiers
+    upload[0] = float(np.median(instance.boundary_bytes[1 : max(2, n // 2 + 1)]))
+    base = Constraints(privacy_nodes=max(1, n // 20), upload_limit_bytes=tuple(upload))
+    constrained = instance.replace(systems=systems, constraints=base, name=instance.name + "-constrained")
+    reference = solve(constrained, objective="latency", explain=False)
+    if not reference.status.has_plan:
+        return constrained
+    energy = reference.metrics.energy_j  # type: ignore[union-attr]
+    for factor in (0.9, 0.95, 1.0):
+        trial = constrained.replace(constraints=dataclasses.replace(base, energy_budget_j=float(energy * factor)))
+        if solve(trial, objective="latency", explain=False).status.has_plan:
+            return trial
+    return constrained
