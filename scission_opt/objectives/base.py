@@ -2,14 +2,15 @@
 
 An objective is anything with a ``name`` and a ``value(instance, plan, metrics)``
 method; the exhaustive solver can minimise any such objective. An *additive*
-objective also supplies :class:`Terms`, per-(node, system) and per-(hop, bytes)
-costs, which the DP and MIP solvers need. ``value`` must equal the sum of the
+objective also supplies :class:`Terms`, per-(node, system) costs and per-hop
+costs affine in the bytes sent, which the DP and MIP solvers need. ``value`` must equal the sum of the
 terms along the plan; :func:`additive_value` computes that sum.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
@@ -24,15 +25,17 @@ if TYPE_CHECKING:
 class Terms:
     """Costs of an additive objective, for one choice of origin system.
 
+    A hop's cost is affine in the bytes it carries:
+    ``hop_fixed[s, s'] + hop_per_byte[s, s'] * bytes``.
+
     Attributes
     ----------
     node
         ``(n, S)``: cost of running node ``i`` on system ``s``.
-    hop
-        ``(n + 1, S, S)``: cost of sending boundary ``b`` (raw input for
-        ``b = 0``, output of node ``b - 1`` otherwise) from ``s`` to ``s'``;
-        ``inf`` where there is no link. Boundary ``n`` is only used by the hop
-        that returns the final output to the origin.
+    hop_fixed
+        ``(S, S)``: cost of any hop from ``s`` to ``s'``; ``inf`` where there is no link.
+    hop_per_byte
+        ``(S, S)``: cost per byte sent from ``s`` to ``s'`` (finite everywhere).
     bottleneck_weight
         Weight of the pipelined bottleneck (slowest stage or hop) added to the
         sum; only the built-in ``throughput`` and ``weighted`` objectives set it,
@@ -40,8 +43,23 @@ class Terms:
     """
 
     node: np.ndarray
-    hop: np.ndarray
+    hop_fixed: np.ndarray
+    hop_per_byte: np.ndarray
+    boundary_bytes: np.ndarray
     bottleneck_weight: float = 0.0
+
+    def hop_at(self, boundary: int) -> np.ndarray:
+        """``(S, S)``: cost of sending boundary ``boundary``'s bytes between every pair of systems."""
+        return self.hop_fixed + self.hop_per_byte * self.boundary_bytes[boundary]
+
+    @cached_property
+    def hop(self) -> np.ndarray:
+        """``(n + 1, S, S)``: every hop's cost at every boundary.
+
+        Boundary ``b`` carries the raw input (``b = 0``) or node ``b - 1``'s output;
+        boundary ``n`` is only used by the hop returning the output to the origin.
+        """
+        return self.hop_fixed[None, :, :] + self.hop_per_byte[None, :, :] * self.boundary_bytes[:, None, None]
 
 
 @runtime_checkable

@@ -16,18 +16,23 @@ if TYPE_CHECKING:
     from ..plan import Plan
 
 
-def _with_links(instance: "Instance", hop: np.ndarray) -> np.ndarray:
-    """Set hop costs to ``inf`` where no link exists."""
-    return np.where(instance.has_link[None, :, :], hop, np.inf)
+def _link_costs(instance: "Instance", fixed: np.ndarray, per_byte: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mask ``(S, S)`` hop costs by the links: ``inf`` fixed cost and zero per-byte cost where none."""
+    link = instance.has_link
+    return np.where(link, fixed, np.inf), np.where(link, per_byte, 0.0)
 
 
-def _hop_parts(instance: "Instance") -> tuple[np.ndarray, np.ndarray]:
-    """``(fixed, transfer)`` seconds of every hop, ``(n+1, S, S)``, zero where no link."""
-    lat = np.nan_to_num(instance.link_latency_s, nan=0.0)
-    bps = np.where(instance.has_link, instance.link_bytes_per_s, np.inf)
-    transfer = instance.boundary_bytes[:, None, None] / bps[None, :, :]
-    fixed = np.broadcast_to(lat, transfer.shape)
-    return fixed, transfer
+def _link_seconds(instance: "Instance") -> tuple[np.ndarray, np.ndarray]:
+    """``(fixed latency s, seconds per byte)`` of every link, ``(S, S)``, zero where no link."""
+    link = instance.has_link
+    fixed = np.where(link, np.nan_to_num(instance.link_latency_s, nan=0.0), 0.0)
+    per_byte = np.where(link, 1.0 / np.where(link, instance.link_bytes_per_s, 1.0), 0.0)
+    return fixed, per_byte
+
+
+def _terms(instance: "Instance", node: np.ndarray, fixed: np.ndarray, per_byte: np.ndarray, bottleneck: float = 0.0) -> Terms:
+    hop_fixed, hop_per_byte = _link_costs(instance, fixed, per_byte)
+    return Terms(node, hop_fixed, hop_per_byte, instance.boundary_bytes, bottleneck)
 
 
 def require_power(instance: "Instance", what: str) -> None:
@@ -50,8 +55,8 @@ class Latency:
         return False
 
     def terms(self, instance: "Instance", origin: int | None) -> Terms:
-        fixed, transfer = _hop_parts(instance)
-        return Terms(instance.latency.T.copy(), _with_links(instance, fixed + transfer))
+        fixed, per_byte = _link_seconds(instance)
+        return _terms(instance, instance.latency.T.copy(), fixed, per_byte)
 
 
 @dataclass(frozen=True)
@@ -75,11 +80,13 @@ class Energy:
         compute_w = np.array([s.compute_w or 0.0 for s in instance.systems])
         node_w = np.where(on_first, compute_w, idle)
         node = instance.latency.T * node_w[None, :]
-        fixed, transfer = _hop_parts(instance)
+        fixed, per_byte = _link_seconds(instance)
         tx = np.nan_to_num(instance.link_tx_w, nan=0.0)
-        sent_by_first = on_first[None, :, None]
-        hop = np.where(sent_by_first, tx[None] * transfer + idle * fixed, idle * (fixed + transfer))
-        return Terms(node, _with_links(instance, hop))
+        sent_by_first = on_first[:, None]
+        # the origin pays tx power while sending and idle power during the link's fixed latency;
+        # while later tiers compute or send, it waits at idle power
+        byte_w = np.where(sent_by_first, tx, idle)
+        return _terms(instance, node, idle * fixed, byte_w * per_byte)
 
 
 @dataclass(frozen=True)
@@ -96,8 +103,7 @@ class Bytes:
 
     def terms(self, instance: "Instance", origin: int | None) -> Terms:
         n, S = instance.n_nodes, instance.n_systems
-        hop = np.broadcast_to(instance.boundary_bytes[:, None, None], (n + 1, S, S))
-        return Terms(np.zeros((n, S)), _with_links(instance, hop))
+        return _terms(instance, np.zeros((n, S)), np.zeros((S, S)), np.ones((S, S)))
 
 
 @dataclass(frozen=True)
@@ -113,9 +119,9 @@ class Price:
         return False
 
     def terms(self, instance: "Instance", origin: int | None) -> Terms:
-        n, S = instance.n_nodes, instance.n_systems
+        S = instance.n_systems
         price = np.array([s.price_per_s for s in instance.systems])
-        return Terms(instance.latency.T * price[None, :], _with_links(instance, np.zeros((n + 1, S, S))))
+        return _terms(instance, instance.latency.T * price[None, :], np.zeros((S, S)), np.zeros((S, S)))
 
 
 @dataclass(frozen=True)
@@ -132,7 +138,7 @@ class Throughput:
 
     def terms(self, instance: "Instance", origin: int | None) -> Terms:
         n, S = instance.n_nodes, instance.n_systems
-        return Terms(np.zeros((n, S)), _with_links(instance, np.zeros((n + 1, S, S))), bottleneck_weight=1.0)
+        return _terms(instance, np.zeros((n, S)), np.zeros((S, S)), np.zeros((S, S)), bottleneck=1.0)
 
 
 BUILTIN = {cls.name: cls for cls in (Latency, Energy, Bytes, Throughput, Price)}  # type: ignore[attr-defined]
@@ -168,13 +174,15 @@ class Weighted:
     def terms(self, instance: "Instance", origin: int | None) -> Terms:
         n, S = instance.n_nodes, instance.n_systems
         node = np.zeros((n, S))
-        hop = np.zeros((n + 1, S, S))
+        fixed = np.zeros((S, S))
+        per_byte = np.zeros((S, S))
         bottleneck = 0.0
         for w, part in self._parts():
             if not w:
                 continue
             t = part.terms(instance, origin)  # type: ignore[attr-defined]
             node += w * t.node
-            hop += w * np.where(np.isfinite(t.hop), t.hop, 0.0)
+            fixed += w * np.where(np.isfinite(t.hop_fixed), t.hop_fixed, 0.0)
+            per_byte += w * t.hop_per_byte
             bottleneck += w * t.bottleneck_weight
-        return Terms(node, _with_links(instance, hop), bottleneck_weight=bottleneck)
+        return _terms(instance, node, fixed, per_byte, bottleneck)

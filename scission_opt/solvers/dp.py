@@ -50,29 +50,38 @@ def _uses_bottleneck(objective: Objective) -> bool:
     return any(k == "throughput" and w for k, w in getattr(objective, "weights", ()))
 
 
-def _range_max_table(values: np.ndarray) -> list[np.ndarray]:
-    """Sparse table: ``table[j][i] = max(values[i : i + 2**j])``."""
+def _sparse_table(values: np.ndarray, op) -> list[np.ndarray]:  # type: ignore[no-untyped-def]
+    """``table[j][i] = op(values[i : i + 2**j])`` along axis 0."""
     table = [values]
     j = 1
     while (1 << j) <= len(values):
         prev = table[-1]
         half = 1 << (j - 1)
-        table.append(np.maximum(prev[:-half], prev[half:]))
+        table.append(op(prev[:-half], prev[half:]))
         j += 1
     return table
 
 
-def _range_max(table: list[np.ndarray], a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``max(values[a:b])`` elementwise for ``a < b`` (0 where ``a >= b``)."""
-    length = np.maximum(b - a, 1)
-    j = np.floor(np.log2(length)).astype(np.int64)
-    out = np.zeros(a.shape)
-    for level in np.unique(j):
-        sel = j == level
-        t = table[level]
-        aa, bb = a[sel], b[sel] - (1 << level)
-        out[sel] = np.maximum(t[np.minimum(aa, len(t) - 1)], t[np.clip(bb, 0, len(t) - 1)])
-    return np.where(b > a, out, 0.0)
+def _range_query(table: list[np.ndarray], op, a: np.ndarray, b: np.ndarray, empty: float, cols=None) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """``op`` over ``values[a:b]`` elementwise (``empty`` where ``a >= b``); ``cols`` picks columns of a 2-D table."""
+    out = np.full(a.shape, empty, dtype=float)
+    nonempty = b > a
+    level = np.zeros(a.shape, dtype=np.int64)
+    level[nonempty] = np.floor(np.log2(b[nonempty] - a[nonempty])).astype(np.int64)
+    if cols is not None:
+        cols = np.broadcast_to(cols, a.shape)
+    for j in range(len(table)):
+        sel = nonempty & (level == j)
+        if not sel.any():
+            continue
+        t = table[j]
+        aa, bb = a[sel], b[sel] - (1 << j)
+        if cols is None:
+            out[sel] = op(t[aa], t[bb])
+        else:
+            cc = cols[sel]
+            out[sel] = op(t[aa, cc], t[bb, cc])
+    return out
 
 
 def segment_starts(instance: "Instance") -> np.ndarray:
@@ -99,17 +108,18 @@ def segment_starts(instance: "Instance") -> np.ndarray:
             first_ok = np.searchsorted(prefix[s], prefix[s] - _slack(limit), side="left")
             lo[:, s] = np.maximum(lo[:, s], first_ok)
 
-    capped = [s for s, system in enumerate(instance.systems) if system.memory_bytes is not None]
+    most = float(instance.param_bytes.sum() + instance.activation_bytes.max())
+    capped = [s for s, system in enumerate(instance.systems) if system.memory_bytes is not None and system.memory_bytes < most]
     if capped:
         params = np.concatenate([[0.0], np.cumsum(instance.param_bytes)])
-        table = _range_max_table(instance.activation_bytes)
+        table = _sparse_table(instance.activation_bytes, np.maximum)
         caps = np.array([_slack(instance.systems[s].memory_bytes) for s in capped])  # type: ignore[arg-type]
         e_grid = np.broadcast_to(ends[:, None], (n + 1, len(capped)))
         low = np.zeros((n + 1, len(capped)), dtype=np.int64)
         high = e_grid.copy()  # memory of an empty segment is 0: always fits
         while np.any(low < high):
             mid = (low + high) // 2
-            memory = params[e_grid] - params[mid] + _range_max(table, mid, e_grid)
+            memory = params[e_grid] - params[mid] + _range_query(table, np.maximum, mid, e_grid, 0.0)
             fits = memory <= caps[None, :]
             high = np.where(fits, mid, high)
             low = np.where(fits, low, mid + 1)
@@ -157,7 +167,7 @@ class SegmentDP:
             terms = shared if shared is not None else objective.terms(instance, group[0])  # type: ignore[attr-defined]
             if terms.bottleneck_weight:
                 raise UnsupportedError("solver 'dp' cannot solve this instance: the objective's terms use the bottleneck")
-            found += _paths(instance, terms, group, lo, top_k)
+            found += _sweep(instance, terms, group, lo) if top_k == 1 else _paths(instance, terms, group, lo, top_k)
         found.sort(key=lambda x: x[0])
         plans = [p for _, p in found[:top_k]]
         return finish(
@@ -191,41 +201,161 @@ def _kbest(values: np.ndarray, k: int, axis: int = 0) -> tuple[np.ndarray, np.nd
     return vals, idx
 
 
-def _paths(instance: "Instance", terms, group: list[int], lo: np.ndarray, k: int) -> list[tuple[float, Plan]]:  # type: ignore[no-untyped-def]
-    """The ``k`` best plans whose origin is in ``group`` (sharing ``terms``)."""
-    n, S, T = instance.n_nodes, instance.n_systems, instance.n_tiers
-    c = instance.constraints
-    tier = instance.system_tier
-    beta = instance.boundary_bytes
-    first = tier == 0
-    in_group = np.zeros(S, dtype=bool)
-    in_group[group] = True
+class _Graph:
+    """The pruned layered graph shared by both recursions, for one group of origins.
 
-    cost = np.zeros((S, n + 1))
-    cost[:, 1:] = np.cumsum(terms.node.T, axis=1)
-    comp = np.zeros((S, n + 1))
-    comp[:, 1:] = np.cumsum(instance.latency, axis=1)
+    Attributes hold prefix sums of node costs (``cost``) and compute times
+    (``comp``), the static hop permission ``forward`` (tier order, a link, no
+    required tier skipped) and the data of the per-hop checks (upload limit,
+    first-tier energy budget).
+    """
 
-    # static hop permission: forward in tier order, a link, no required tier skipped
-    required = np.zeros(T, dtype=bool)
-    required[list(c.tiers_required)] = True
-    req_prefix = np.concatenate([[0], np.cumsum(required)])
-    skipped = req_prefix[tier[None, :]] - req_prefix[tier[:, None] + 1]  # required tiers strictly between
-    forward = (tier[:, None] < tier[None, :]) & instance.has_link & (skipped == 0)
-    upload = np.array([c.upload_limit_bytes[t] if c.upload_limit_bytes[t] is not None else INF for t in tier])
-    upload_slack = np.where(np.isfinite(upload), upload * (1 + LIMIT_RTOL) + 1e-12, INF)
-    budget = _slack(c.energy_budget_j) if c.energy_budget_j is not None else None
-    compute_w = np.array([s.compute_w or 0.0 for s in instance.systems])
-    tx = np.nan_to_num(instance.link_tx_w, nan=0.0)
-    bps = instance.link_bytes_per_s
+    def __init__(self, instance: "Instance", terms, group: list[int], lo: np.ndarray):  # type: ignore[no-untyped-def]
+        c = instance.constraints
+        n, S, T = instance.n_nodes, instance.n_systems, instance.n_tiers
+        self.instance, self.terms, self.group, self.lo = instance, terms, group, lo
+        self.n, self.S = n, S
+        self.tier = tier = instance.system_tier
+        self.beta = instance.boundary_bytes
+        self.first = tier == 0
+        self.cost = np.zeros((S, n + 1))
+        self.cost[:, 1:] = np.cumsum(terms.node.T, axis=1)
+        self.comp = np.zeros((S, n + 1))
+        self.comp[:, 1:] = np.cumsum(instance.latency, axis=1)
+        required = np.zeros(T, dtype=bool)
+        required[list(c.tiers_required)] = True
+        req_prefix = np.concatenate([[0], np.cumsum(required)])
+        skipped = req_prefix[tier[None, :]] - req_prefix[tier[:, None] + 1]  # required tiers strictly between
+        self.forward = (tier[:, None] < tier[None, :]) & instance.has_link & (skipped == 0)
+        upload = [c.upload_limit_bytes[t] for t in tier]
+        self.upload_slack = np.array([INF if u is None else _slack(u) for u in upload])
+        self.budget = _slack(c.energy_budget_j) if c.energy_budget_j is not None else None
+        self.compute_w = np.array([s.compute_w or 0.0 for s in instance.systems])
+        self.tx = np.nan_to_num(instance.link_tx_w, nan=0.0)
+        self.bps = instance.link_bytes_per_s
+        self.last_required = max(c.tiers_required) if c.tiers_required else -1
+        self.tier0_allowed = 0 not in c.tiers_forbidden
+        self.skip_tier0_allowed = 0 not in c.tiers_required
 
-    def hop_allowed(e: int) -> np.ndarray:
-        allowed = forward & (beta[e] <= upload_slack)[:, None]
-        if budget is not None:
+    def hop_cost(self, e: np.ndarray, senders: np.ndarray) -> np.ndarray:
+        """``(len(e), len(senders), S)`` hop costs at boundaries ``e``, ``inf`` where a hop is not allowed."""
+        beta = self.beta[e][:, None, None]
+        cost = self.terms.hop_fixed[senders][None] + self.terms.hop_per_byte[senders][None] * beta
+        allowed = self.forward[senders][None] & (beta <= self.upload_slack[senders][None, :, None])
+        if self.budget is not None:
             with np.errstate(invalid="ignore"):
-                energy = compute_w[:, None] * comp[:, e][:, None] + tx * (beta[e] / bps)
-            allowed &= ~first[:, None] | (energy <= budget)
-        return allowed
+                energy = (
+                    self.compute_w[senders][None, :, None] * self.comp[senders][:, e].T[:, :, None]
+                    + self.tx[senders][None] * (beta / self.bps[senders][None])
+                )
+            allowed &= ~self.first[senders][None, :, None] | (energy <= self.budget)
+        return np.where(allowed, cost, INF)
+
+    def source_costs(self) -> np.ndarray:
+        """``(|group|, S)``: cost of the origin sending the raw input to each system (tier 0 unused)."""
+        if not self.skip_tier0_allowed:
+            return np.full((len(self.group), self.S), INF)
+        return self.hop_cost(np.array([0]), np.array(self.group))[0]
+
+    def end_costs(self) -> np.ndarray:
+        """``(S,)``: cost added when a path ends on ``s`` at boundary ``n`` (``inf`` where it may not)."""
+        n, inst = self.n, self.instance
+        end = np.zeros(self.S)
+        end[self.tier < self.last_required] = INF
+        if self.budget is not None:
+            end[self.first & (self.compute_w * self.comp[:, n] > self.budget)] = INF
+        in_group = np.zeros(self.S, dtype=bool)
+        in_group[self.group] = True
+        end[self.first & ~in_group] = INF
+        if inst.return_output:
+            o = self.group[0]
+            back = np.where(
+                inst.has_link[:, o] & (self.beta[n] <= self.upload_slack),
+                self.terms.hop_fixed[:, o] + self.terms.hop_per_byte[:, o] * self.beta[n],
+                INF,
+            )
+            end[~self.first] += back[~self.first]
+        return end
+
+    def plan(self, origin: int, segments: list[tuple[int, int]]) -> Plan:
+        """Build the plan from the origin and ``(system, start)`` of each used segment."""
+        inst = self.instance
+        T = inst.n_tiers
+        bounds = [0] * (T + 1)
+        bounds[T] = self.n
+        names: list[str | None] = [None] * T
+        names[0] = inst.systems[origin].name
+        start_of = {int(self.tier[s]): (b, s) for s, b in segments}
+        nxt = self.n
+        for t in range(T - 1, 0, -1):
+            if t in start_of:
+                nxt = start_of[t][0]
+                names[t] = inst.systems[start_of[t][1]].name
+            bounds[t] = nxt
+        return Plan(tuple(bounds), tuple(names))
+
+
+def _sweep(instance: "Instance", terms, group: list[int], lo: np.ndarray) -> list[tuple[float, Plan]]:  # type: ignore[no-untyped-def]
+    """The best plan with origin in ``group``: one vectorised pass per tier.
+
+    All predecessors of a tier-``t`` system lie in earlier tiers, so when tier
+    ``t`` is processed its arrival costs ``G[:, s]`` are final and the best
+    segment start is a static range-minimum query (sparse table) over the
+    window ``[lo(e, s), e)``.
+    """
+    graph = _Graph(instance, terms, group, lo)
+    n, S = graph.n, graph.S
+    G = np.full((n + 1, S), INF)  # arrival at boundary b on s, hop included
+    F = np.full((n + 1, S), INF)  # segment on s ending at boundary e
+    if graph.tier0_allowed:
+        G[0, group] = 0.0
+    source = graph.source_costs()
+    G[0, ~graph.first] = source.min(axis=0)[~graph.first]
+    ends = np.arange(1, n + 1)
+    inner = np.arange(1, n)
+    for t in range(instance.n_tiers):
+        members = np.flatnonzero(graph.tier == t)
+        if members.size == 0:
+            continue
+        H = G[:, members] - graph.cost[members].T  # (n+1, |members|)
+        table = _sparse_table(H, np.minimum)
+        best = _range_query(table, np.minimum, lo[1:, members], np.broadcast_to(ends[:, None], (n, members.size)), INF, cols=np.arange(members.size)[None, :])
+        F[1:, members] = best + graph.cost[members][:, 1:].T
+        if inner.size and t + 1 < instance.n_tiers:
+            hops = graph.hop_cost(inner, members)  # (n-1, |members|, S)
+            arrive = (F[inner][:, members][:, :, None] + hops).min(axis=1)
+            G[inner] = np.minimum(G[inner], arrive)
+    final = F[n] + graph.end_costs()
+    s = int(np.argmin(final))
+    if not np.isfinite(final[s]):
+        return []
+    value = float(final[s])
+    # walk back: recompute each argmin instead of storing pointers
+    segments: list[tuple[int, int]] = []
+    e = n
+    while True:
+        want = F[e, s] - graph.cost[s, e]
+        window = np.arange(lo[e, s], e)
+        h = G[window, s] - graph.cost[s, window]
+        b = int(window[np.argmin(np.abs(h - want))])
+        segments.append((s, b))
+        if b == 0:
+            if graph.first[s]:
+                origin = s
+            else:
+                origin = group[int(np.argmin(source[:, s]))]
+            break
+        arrive = F[b] + graph.hop_cost(np.array([b]), np.arange(S))[0][:, s]
+        s, e = int(np.argmin(arrive)), b
+    return [(value, graph.plan(origin, segments))]
+
+
+def _paths(instance: "Instance", terms, group: list[int], lo: np.ndarray, k: int) -> list[tuple[float, Plan]]:  # type: ignore[no-untyped-def]
+    """The ``k`` best plans whose origin is in ``group``: boundary by boundary, ``k`` entries per state."""
+    graph = _Graph(instance, terms, group, lo)
+    n, S = graph.n, graph.S
+    cost = graph.cost
+    all_systems = np.arange(S)
 
     g = np.full((n + 1, S, k), INF)
     g_from = np.full((n + 1, S, k), -1, dtype=np.int64)  # predecessor system (or origin at b = 0)
@@ -235,17 +365,14 @@ def _paths(instance: "Instance", terms, group: list[int], lo: np.ndarray, k: int
     f_rank = np.full((n + 1, S, k), -1, dtype=np.int64)
 
     # sources: the origin runs tier 0's segment, or sends the raw input onward
-    if 0 not in c.tiers_forbidden:
+    if graph.tier0_allowed:
         g[0, group, 0] = 0.0
         g_from[0, group, 0] = np.array(group)
-        g_rank[0, group, 0] = -1
-    if 0 not in c.tiers_required:
-        allowed = hop_allowed(0)[group]  # (|group|, S)
-        src = np.where(allowed, terms.hop[0][group], INF)  # (|group|, S)
-        vals, idx = _kbest(src, k, axis=0)
-        g[0, ~first] = vals.T[~first]
-        g_from[0, ~first] = np.where(np.isfinite(vals.T[~first]), np.array(group)[np.maximum(idx.T[~first], 0)], -1)
-        g_rank[0, ~first] = -2  # marks "raw input hop from origin g_from"
+    later = ~graph.first
+    vals, idx = _kbest(graph.source_costs(), k, axis=0)
+    g[0, later] = vals.T[later]
+    g_from[0, later] = np.where(np.isfinite(vals.T[later]), np.array(group)[np.maximum(idx.T[later], 0)], -1)
+    g_rank[0, later] = -2  # marks "raw input sent by the origin g_from"
 
     unconstrained = np.all(lo == 0, axis=0)  # systems whose segments may start anywhere
     free = np.flatnonzero(unconstrained)
@@ -269,7 +396,7 @@ def _paths(instance: "Instance", terms, group: list[int], lo: np.ndarray, k: int
             f_rank[e, free] = run_rank[free]
         if bound.size:
             low = lo[e, bound]
-            b0 = int(low.min()) if low.size else e
+            b0 = int(low.min())
             if b0 < e:
                 window = g[b0:e, bound] - cost[bound, b0:e].T[:, :, None]  # (w, |bound|, k)
                 rows = np.arange(b0, e)[:, None]
@@ -280,64 +407,31 @@ def _paths(instance: "Instance", terms, group: list[int], lo: np.ndarray, k: int
                 f_start[e, bound] = np.where(idx >= 0, b0 + idx // k, -1)
                 f_rank[e, bound] = np.where(idx >= 0, idx % k, -1)
         if e < n:
-            allowed = hop_allowed(e)
-            step = np.where(allowed, terms.hop[e], INF)  # (S, S')
+            step = graph.hop_cost(np.array([e]), all_systems)[0]  # (S, S')
             cand = f[e][:, :, None] + step[:, None, :]  # (S, k, S')
             vals, idx = _kbest(cand.reshape(S * k, S), k, axis=0)  # (k, S')
             g[e] = vals.T
             g_from[e] = np.where(idx.T >= 0, idx.T // k, -1)
             g_rank[e] = np.where(idx.T >= 0, idx.T % k, -1)
 
-    # ends: every required tier reached; return hop; tier-0-only energy
-    last_required = max(c.tiers_required) if c.tiers_required else -1
-    final = f[n].copy()  # (S, k)
-    final[tier < last_required] = INF
-    if budget is not None:
-        final[first & (compute_w * comp[:, n] > budget)] = INF
-    if instance.return_output:
-        o = group[0]
-        back = np.where(instance.has_link[:, o] & (beta[n] <= upload_slack), terms.hop[n][:, o], INF)
-        final[~first] += back[~first][:, None]
-    final[first & ~in_group] = INF
+    final = f[n] + graph.end_costs()[:, None]
     vals, idx = _kbest(final.reshape(-1), k, axis=0)
     out = []
     for v, i in zip(vals, idx):
         if not np.isfinite(v) or i < 0:
             continue
-        out.append((float(v), _backtrack(instance, int(i) // k, int(i) % k, f_start, f_rank, g_from, g_rank)))
+        s, j, e = int(i) // k, int(i) % k, n
+        segments: list[tuple[int, int]] = []
+        while True:
+            b, jb = int(f_start[e, s, j]), int(f_rank[e, s, j])
+            segments.append((s, b))
+            prev, rank = int(g_from[b, s, jb]), int(g_rank[b, s, jb])
+            if b == 0:  # rank -1: the origin's own tier-0 segment; -2: raw input sent by the origin
+                origin = s if rank == -1 else prev
+                break
+            s, j, e = prev, rank, b
+        out.append((float(v), graph.plan(origin, segments)))
     return out
-
-
-def _backtrack(instance: "Instance", s: int, j: int, f_start, f_rank, g_from, g_rank) -> Plan:  # type: ignore[no-untyped-def]
-    """Rebuild the plan ending with rank ``j`` of system ``s`` at boundary ``n``."""
-    n, T = instance.n_nodes, instance.n_tiers
-    tier = instance.system_tier
-    segments: list[tuple[int, int, int]] = []  # (system, start, end)
-    e = n
-    origin = -1
-    while True:
-        b, jb = int(f_start[e, s, j]), int(f_rank[e, s, j])
-        segments.append((s, b, e))
-        prev, rank = int(g_from[b, s, jb]), int(g_rank[b, s, jb])
-        if b == 0 and rank == -1:  # the origin's own tier-0 segment
-            origin = s
-            break
-        if b == 0 and rank == -2:  # raw input sent by the origin
-            origin = prev
-            break
-        s, j, e = prev, rank, b
-    bounds = [0] * (T + 1)
-    bounds[T] = n
-    names: list[str | None] = [None] * T
-    names[0] = instance.systems[origin].name
-    start_of = {int(tier[s]): (b, s) for s, b, _ in segments}
-    nxt = n
-    for t in range(T - 1, 0, -1):
-        if t in start_of:
-            nxt = start_of[t][0]
-            names[t] = instance.systems[start_of[t][1]].name
-        bounds[t] = nxt
-    return Plan(tuple(bounds), tuple(names))
 
 
 __all__ = ["SegmentDP", "segment_starts"]
