@@ -26,11 +26,13 @@ def generate_dict(
     *,
     return_output: bool = False,
     idle: bool = False,
+    memory: bool = False,
 ) -> dict[str, Any]:
     """A synthetic instance as a JSON-ready dict (no constraints).
 
     ``idle`` gives first-tier systems an ``idle_w``, which makes first-tier
-    energy depend on the end-to-end latency.
+    energy depend on the end-to-end latency; ``memory`` gives every system a
+    memory capacity (tight on the first tier).
     """
     if n_nodes < 1 or n_tiers < 1 or systems_per_tier < 1:
         raise ValueError("n_nodes, n_tiers and systems_per_tier must be >= 1")
@@ -60,9 +62,11 @@ def generate_dict(
             if t == 0:
                 if idle:
                     system["idle_w"] = float(np.round(rng.uniform(0.5, 2.5), 3))
-                system["memory_bytes"] = float(np.round(rng.uniform(0.4, 1.0) * param_bytes.sum() + output_bytes.max()))
+                if memory:
+                    system["memory_bytes"] = float(np.round(rng.uniform(0.4, 1.0) * param_bytes.sum() + output_bytes.max()))
             else:
-                system["memory_bytes"] = float(np.round(rng.uniform(2.0, 8.0) * param_bytes.sum()))
+                if memory:
+                    system["memory_bytes"] = float(np.round(rng.uniform(2.0, 8.0) * param_bytes.sum()))
                 system["price_per_s"] = float(np.round(rng.uniform(1e-5, 1e-4) * (t + 1), 8))
             systems.append(system)
 
@@ -119,9 +123,10 @@ def generate(
     *,
     return_output: bool = False,
     idle: bool = False,
+    memory: bool = False,
 ) -> Instance:
     """A synthetic :class:`Instance`; see :func:`generate_dict`."""
-    data = generate_dict(n_nodes, n_tiers, systems_per_tier, seed, return_output=return_output, idle=idle)
+    data = generate_dict(n_nodes, n_tiers, systems_per_tier, seed, return_output=return_output, idle=idle, memory=memory)
     return parse_instance(data, f"<generate seed={seed}>")
 
 
@@ -142,8 +147,7 @@ def with_binding_constraints(instance: Instance, seed: int = 0) -> Instance:
     params = np.cumsum(instance.param_bytes)
     memory = float(params[max(0, n // 3 - 1)] + instance.activation_bytes.max())
     systems = tuple(
-        dataclasses.replace(s, memory_bytes=max(memory, s.memory_bytes or 0.0) if s.tier != first_tier else memory)
-        for s in instance.systems
+        dataclasses.replace(s, memory_bytes=memory) if s.tier == first_tier else s for s in instance.systems
     )
     upload = [None] * instance.n_tiers
     upload[0] = float(np.median(instance.boundary_bytes[1 : max(2, n // 2 + 1)]))

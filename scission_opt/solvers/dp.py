@@ -237,19 +237,27 @@ class _Graph:
         self.tier0_allowed = 0 not in c.tiers_forbidden
         self.skip_tier0_allowed = 0 not in c.tiers_required
 
-    def hop_cost(self, e: np.ndarray, senders: np.ndarray) -> np.ndarray:
-        """``(len(e), len(senders), S)`` hop costs at boundaries ``e``, ``inf`` where a hop is not allowed."""
+    def hop_cost(self, e: np.ndarray, senders: np.ndarray, receivers: np.ndarray | None = None) -> np.ndarray:
+        """``(len(e), len(senders), len(receivers))`` hop costs at boundaries ``e``; ``inf`` where not allowed."""
+        if receivers is None:
+            receivers = np.arange(self.S)
         beta = self.beta[e][:, None, None]
-        cost = self.terms.hop_fixed[senders][None] + self.terms.hop_per_byte[senders][None] * beta
-        allowed = self.forward[senders][None] & (beta <= self.upload_slack[senders][None, :, None])
-        if self.budget is not None:
+        fixed = self.terms.hop_fixed[np.ix_(senders, receivers)]
+        fixed = np.where(self.forward[np.ix_(senders, receivers)], fixed, INF)
+        cost = fixed[None] + self.terms.hop_per_byte[np.ix_(senders, receivers)][None] * beta
+        limits = self.upload_slack[senders]
+        if np.isfinite(limits).any():
+            cost = np.where(beta <= limits[None, :, None], cost, INF)
+        if self.budget is not None and self.first[senders].any():
+            bps = self.bps[np.ix_(senders, receivers)]
             with np.errstate(invalid="ignore"):
                 energy = (
                     self.compute_w[senders][None, :, None] * self.comp[senders][:, e].T[:, :, None]
-                    + self.tx[senders][None] * (beta / self.bps[senders][None])
+                    + self.tx[np.ix_(senders, receivers)][None] * (beta / bps[None])
                 )
-            allowed &= ~self.first[senders][None, :, None] | (energy <= self.budget)
-        return np.where(allowed, cost, INF)
+            ok = ~self.first[senders][None, :, None] | (energy <= self.budget)
+            cost = np.where(ok, cost, INF)
+        return cost
 
     def source_costs(self) -> np.ndarray:
         """``(|group|, S)``: cost of the origin sending the raw input to each system (tier 0 unused)."""
@@ -318,13 +326,21 @@ def _sweep(instance: "Instance", terms, group: list[int], lo: np.ndarray) -> lis
         if members.size == 0:
             continue
         H = G[:, members] - graph.cost[members].T  # (n+1, |members|)
-        table = _sparse_table(H, np.minimum)
-        best = _range_query(table, np.minimum, lo[1:, members], np.broadcast_to(ends[:, None], (n, members.size)), INF, cols=np.arange(members.size)[None, :])
+        window_lo = lo[1:, members]
+        best = np.minimum.accumulate(H[:-1], axis=0)  # segments may start anywhere before e
+        windowed = np.flatnonzero(window_lo.any(axis=0))
+        if windowed.size:
+            table = _sparse_table(H[:, windowed], np.minimum)
+            best[:, windowed] = _range_query(
+                table, np.minimum, window_lo[:, windowed], np.broadcast_to(ends[:, None], (n, windowed.size)), INF,
+                cols=np.arange(windowed.size)[None, :],
+            )
         F[1:, members] = best + graph.cost[members][:, 1:].T
-        if inner.size and t + 1 < instance.n_tiers:
-            hops = graph.hop_cost(inner, members)  # (n-1, |members|, S)
+        receivers = np.flatnonzero(graph.tier > t)
+        if inner.size and receivers.size:
+            hops = graph.hop_cost(inner, members, receivers)  # (n-1, |members|, |receivers|)
             arrive = (F[inner][:, members][:, :, None] + hops).min(axis=1)
-            G[inner] = np.minimum(G[inner], arrive)
+            G[1:n, receivers] = np.minimum(G[1:n, receivers], arrive)
     final = F[n] + graph.end_costs()
     s = int(np.argmin(final))
     if not np.isfinite(final[s]):
