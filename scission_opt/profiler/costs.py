@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ._tf import tensorflow
 from .splits import Block, LayerGraph
 
 
@@ -82,7 +83,7 @@ def static_costs(graph: LayerGraph, block: Block) -> tuple[int, int, int, int]:
 
 def count_flops(concrete_function: Any) -> int | None:
     """FLOPs of a traced ``tf.function`` graph, from TensorFlow's profiler (``None`` if it fails)."""
-    import tensorflow as tf
+    tf = tensorflow()
     from tensorflow.python.profiler import model_analyzer, option_builder
 
     options = option_builder.ProfileOptionBuilder.float_operation()

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from ._tf import tensorflow
 from ..errors import InvalidInstanceError, ScissionError
 from .costs import count_flops, static_costs
 from .models import build_model, canonical_name, input_shape_for, is_model_file, model_label, APPLICATIONS
@@ -47,8 +48,8 @@ def cpu_model() -> str:
 
 def host_provenance(threads: int, inter_op: int, repeats: int, warmup: int, note: str = "") -> Provenance:
     """Provenance of a measurement made now on this host."""
+    tf = tensorflow()
     import keras
-    import tensorflow as tf
 
     return Provenance(
         method="measured",
@@ -106,7 +107,7 @@ def profile_model(
     UnknownNameError, InvalidInstanceError
         For an unknown model name or a model file that cannot be used.
     """
-    import tensorflow as tf
+    tf = tensorflow()
 
     options = dict(options or {})
     label = model_label(spec)
@@ -231,8 +232,6 @@ def profile_models(
     UnknownNameError, InvalidInstanceError, ThreadSettingError
         For bad model names or files, or threads that cannot be set.
     """
-    import keras
-
     # Check every name before spending time on the first model.
     for spec in models:
         if not is_model_file(spec):
@@ -241,6 +240,9 @@ def profile_models(
             raise InvalidInstanceError("no such model file", spec, "model")
     if repeats < 1:
         raise InvalidInstanceError(f"must be >= 1, got {repeats}", None, "repeats")
+    tensorflow()
+    import keras
+
     intra, inter = set_threads(threads, inter_op_threads)
     prov = host_provenance(intra, inter, repeats, warmup, note)
     out_path = Path(output)

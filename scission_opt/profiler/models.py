@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._tf import tensorflow
 from ..errors import InvalidInstanceError, UnknownNameError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -140,6 +141,7 @@ def build_model(spec: str, input_shape: tuple[int, ...] | None = None, **options
     InvalidInstanceError
         For a model file that does not exist or cannot be loaded, naming the file.
     """
+    tensorflow()
     import keras
 
     if is_model_file(spec):
@@ -156,6 +158,7 @@ def build_model(spec: str, input_shape: tuple[int, ...] | None = None, **options
 
 
 def _load_file(path: str) -> "keras.Model":
+    tensorflow()
     import keras
 
     p = Path(path)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._tf import tensorflow
 from ..errors import InvalidInstanceError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -102,6 +103,7 @@ class Block:
 
 def functional(model: "keras.Model", source: str = "model") -> "keras.Model":
     """The functional graph behind ``model`` (a Sequential model's inner functional model)."""
+    tensorflow()
     import keras
 
     inner = getattr(model, "_functional", None)
@@ -219,6 +221,7 @@ def boundary_tensor(graph: LayerGraph, k: int) -> Any:
 
 def make_blocks(graph: LayerGraph, points: tuple[int, ...] | None = None) -> list[Block]:
     """One sub-model per block, between consecutive split points."""
+    tensorflow()
     import keras
 
     if points is None:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ._tf import tensorflow
 from ..errors import ScissionError
 
 
@@ -75,7 +76,7 @@ def set_threads(threads: int | None, inter_op: int | None = None) -> tuple[int, 
     ThreadSettingError
         When TensorFlow already runs with other settings (start a new process).
     """
-    import tensorflow as tf
+    tf = tensorflow()
 
     cfg = tf.config.threading
     if threads is not None:
@@ -96,7 +97,7 @@ def set_threads(threads: int | None, inter_op: int | None = None) -> tuple[int, 
 
 def compile_call(model: Any, input_shape: Sequence[int], dtype: str = "float32") -> Any:
     """A concrete ``tf.function`` running ``model`` in inference mode on one batch of ``input_shape``."""
-    import tensorflow as tf
+    tf = tensorflow()
 
     fn = tf.function(lambda x: model(x, training=False), autograph=False)
     return fn.get_concrete_function(tf.TensorSpec((1, *input_shape), dtype))
@@ -122,7 +123,7 @@ def time_call(fn: Callable[[Any], Any], arg: Any, repeats: int = 10, warmup: int
 
 def fixed_call_cost(repeats: int = 50) -> Timing:
     """Timing of a ``tf.function`` that does almost nothing: the fixed cost every block call pays."""
-    import tensorflow as tf
+    tf = tensorflow()
 
     fn = tf.function(lambda x: x + 1.0, autograph=False).get_concrete_function(tf.TensorSpec((1,), tf.float32))
     return time_call(fn, tf.zeros((1,)), repeats=repeats, warmup=5)

@@ -1,0 +1,37 @@
+"""Importing TensorFlow quietly, on first use only.
+
+TensorFlow 2.21 prints an oneDNN notice to stderr at import time, before its
+log level (``TF_CPP_MIN_LOG_LEVEL``) takes effect. The import runs with file
+descriptor 2 sent to a temporary file, which is replayed only if the import fails.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from typing import Any
+
+
+def tensorflow() -> Any:
+    """The ``tensorflow`` module, imported without start-up chatter."""
+    if "tensorflow" in sys.modules:
+        return sys.modules["tensorflow"]
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            import tensorflow as tf
+            import keras  # noqa: F401  (keras's own import of tensorflow is the noisy one too)
+        except BaseException:
+            os.dup2(saved, 2)
+            sink.seek(0)
+            sys.stderr.write(sink.read().decode("utf-8", "replace"))
+            raise
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+    tf.get_logger().setLevel("ERROR")
+    return tf

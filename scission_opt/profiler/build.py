@@ -1,0 +1,309 @@
+"""From profiles to an instance: merge one model's profiles from several systems with a network.
+
+The profiles of one model must agree on its blocks (layer ranges, output and
+parameter bytes); the first profile given is the reference and any other that
+differs is named with the block that differs. Every hop a plan may use (from
+each system to each system of a later tier) needs a link in the network.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .._fields import Fields
+from ..errors import InvalidInstanceError
+from ..instance import FORMAT, Instance, Link, parse_instance
+from .models import APPLICATIONS, ALIASES
+from .network import load_network
+from .profile import ModelProfile, Profile, load_profile
+
+#: Tiers in the order data flows through them; other tier names follow in order of appearance.
+STANDARD_TIERS = ("device", "edge", "cloud")
+
+
+@dataclass(frozen=True)
+class SystemProperties:
+    """What a profile does not measure about a system. ``None``: not given.
+
+    Attributes
+    ----------
+    memory_bytes
+        Memory available for the model's parameters and activations.
+    compute_w, idle_w
+        Power while computing and while idle, watts.
+    price_per_s
+        Price per second of compute.
+    trusted
+        Whether private data may be processed there.
+    provenance
+        Where these figures come from.
+    """
+
+    memory_bytes: float | None = None
+    compute_w: float | None = None
+    idle_w: float | None = None
+    price_per_s: float | None = None
+    trusted: bool | None = None
+    provenance: str = ""
+
+
+def parse_system_properties(data: Any, source: str = "<systems>") -> dict[str, SystemProperties]:
+    """Read ``{"systems": {name: {memory_bytes?, compute_w?, idle_w?, price_per_s?, trusted?, provenance?}}}``.
+
+    A top-level ``"notes"`` string (or list of strings) is allowed for sources and comments.
+    """
+    root = Fields(data, "", source)
+    root.raw("notes", None)
+    systems = root.object("systems")
+    out = {}
+    for name in list(systems.data):
+        f = systems.object(name)
+        out[name] = SystemProperties(
+            memory_bytes=f.number("memory_bytes", None, positive=True),
+            compute_w=f.number("compute_w", None),
+            idle_w=f.number("idle_w", None),
+            price_per_s=f.number("price_per_s", None),
+            trusted=f.boolean("trusted") if f.has("trusted") else None,
+            provenance=f.string("provenance", ""),
+        )
+        f.done()
+    systems.done()
+    root.done()
+    return out
+
+
+def load_system_properties(path: str | Path) -> dict[str, SystemProperties]:
+    """Read a system properties file (see :func:`parse_system_properties`)."""
+    source = str(path)
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InvalidInstanceError("no such file", source) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInstanceError(f"cannot read: {exc}", source) from None
+    except json.JSONDecodeError as exc:
+        raise InvalidInstanceError(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", source) from None
+    return parse_system_properties(data, source)
+
+
+def _model_key(model: str, profiles: Sequence[Profile]) -> str:
+    """The name ``model`` is recorded under: as given if profiled, else its registry spelling."""
+    if any(p.model(model) is not None for p in profiles):
+        return model
+    key = model.lower().replace("-", "_")
+    key = ALIASES.get(key, key)
+    return key if key in APPLICATIONS else model
+
+
+def check_same_blocks(model: str, profiles: Sequence[Profile]) -> list[ModelProfile]:
+    """The model's profile from each profile file, after checking that they share their blocks.
+
+    Raises
+    ------
+    InvalidInstanceError
+        Naming the profile file (and system) and the block that differs, or
+        the file that lacks the model.
+    """
+    records = []
+    for p in profiles:
+        m = p.model(model)
+        if m is None:
+            known = ", ".join(x.name for x in p.models) or "none"
+            raise InvalidInstanceError(
+                f"model {model!r} is not in the profile of system {p.system!r} (profiled: {known})", p.source, "models"
+            )
+        records.append(m)
+    ref, ref_p = records[0], profiles[0]
+    for m, p in zip(records[1:], profiles[1:]):
+        where = f"models.{model}"
+        against = f"the profile of system {ref_p.system!r} ({ref_p.source})"
+        if m.input_bytes != ref.input_bytes:
+            raise InvalidInstanceError(
+                f"system {p.system!r}: input of {m.input_bytes} bytes, {against} has {ref.input_bytes}",
+                p.source,
+                f"{where}.input_bytes",
+            )
+        for i, (a, b) in enumerate(zip(m.blocks, ref.blocks)):
+            diff = a.same_structure(b)
+            if diff is not None:
+                raise InvalidInstanceError(
+                    f"system {p.system!r}: block {i} differs from {against}: {diff}", p.source, f"{where}.blocks[{i}]"
+                )
+        if len(m.blocks) != len(ref.blocks):
+            raise InvalidInstanceError(
+                f"system {p.system!r} has {len(m.blocks)} blocks, {against} has {len(ref.blocks)}",
+                p.source,
+                f"{where}.blocks",
+            )
+    return records
+
+
+def _tiers(profiles: Sequence[Profile]) -> list[str]:
+    present = [p.tier for p in profiles]
+    tiers = [t for t in STANDARD_TIERS if t in present]
+    for t in present:
+        if t not in tiers:
+            tiers.append(t)
+    return tiers
+
+
+def build_instance(
+    model: str,
+    profiles: Sequence[Profile],
+    links: Sequence[Link],
+    properties: Mapping[str, SystemProperties] | None = None,
+    *,
+    name: str | None = None,
+    network_source: str = "<network>",
+    provenance: str = "",
+    source: str = "<instance>",
+) -> Instance:
+    """Merge one model's profiles from several systems with a network into an instance.
+
+    Parameters
+    ----------
+    model
+        The model's name as recorded in the profiles (Scission spellings accepted).
+    profiles
+        One profile per system; the system's name and tier come from it.
+    links
+        The network; links between systems not in ``profiles`` are ignored.
+    properties
+        Optional memory, power, price and trust per system name.
+    name
+        The instance's name (default: the model's).
+    network_source
+        File the links came from, for error messages.
+    provenance
+        The instance's provenance text (a default one names the inputs).
+    source
+        Name used for the instance in later error messages.
+
+    Raises
+    ------
+    InvalidInstanceError
+        For profiles that disagree on the model's blocks, a system profiled
+        twice, or a missing link.
+    """
+    if not profiles:
+        raise InvalidInstanceError("give at least one profile", None, "profiles")
+    key = _model_key(model, profiles)
+    records = check_same_blocks(key, profiles)
+    properties = dict(properties or {})
+    seen: dict[str, Profile] = {}
+    for p in profiles:
+        if p.system in seen:
+            raise InvalidInstanceError(
+                f"system {p.system!r} is also profiled in {seen[p.system].source}", p.source, "system"
+            )
+        seen[p.system] = p
+    tiers = _tiers(profiles)
+    order = {t: i for i, t in enumerate(tiers)}
+
+    by_pair = {(lk.source, lk.destination): lk for lk in links}
+    used_links = []
+    for a in profiles:
+        for b in profiles:
+            if order[a.tier] < order[b.tier]:
+                link = by_pair.get((a.system, b.system))
+                if link is None:
+                    raise InvalidInstanceError(
+                        f"missing link {a.system} -> {b.system} ({a.tier} -> {b.tier})", network_source, "links"
+                    )
+                used_links.append(link)
+    # Links back towards earlier tiers are kept when given (a plan may return its output).
+    for a in profiles:
+        for b in profiles:
+            if order[a.tier] > order[b.tier] and (a.system, b.system) in by_pair:
+                used_links.append(by_pair[(a.system, b.system)])
+
+    ref = records[0]
+    nodes = []
+    for i, b in enumerate(ref.blocks):
+        node: dict[str, Any] = {
+            "name": f"b{i}_{b.last_layer}" if b.last_layer else f"b{i}",
+            "layers": list(b.layers),
+            "inputs": [i - 1] if i else [],
+            "output_bytes": b.output_bytes,
+            "param_bytes": b.param_bytes,
+            "activation_bytes": b.activation_bytes,
+        }
+        if b.flops is not None:
+            node["flops"] = b.flops
+        nodes.append(node)
+
+    systems = []
+    for p, m in sorted(zip(profiles, records), key=lambda pm: order[pm[0].tier]):
+        props = properties.get(p.system, SystemProperties())
+        text = f"latency_s: {p.provenance.describe()} (profile {p.source})"
+        if props.provenance:
+            text += f"; other figures: {props.provenance}"
+        system: dict[str, Any] = {
+            "name": p.system,
+            "tier": p.tier,
+            "latency_s": list(m.latency_s),
+            "provenance": text,
+        }
+        for field_name in ("memory_bytes", "compute_w", "idle_w", "price_per_s", "trusted"):
+            value = getattr(props, field_name)
+            if value is not None:
+                system[field_name] = value
+        systems.append(system)
+
+    if not provenance:
+        provenance = (
+            f"built from the profiles {', '.join(p.source for p in profiles)} and the network {network_source}; "
+            f"model {key}: {ref.source}, input shape {list(ref.input_shape)}, {len(ref.blocks)} blocks"
+        )
+    data = {
+        "format": FORMAT,
+        "name": name or key,
+        "provenance": provenance,
+        "model": {"name": key, "input_bytes": ref.input_bytes, "nodes": nodes},
+        "tiers": tiers,
+        "systems": systems,
+        "links": [
+            {k: v for k, v in {
+                "source": lk.source,
+                "destination": lk.destination,
+                "latency_ms": lk.latency_ms,
+                "bandwidth_mbps": lk.bandwidth_mbps,
+                "tx_power_w": lk.tx_power_w or None,
+            }.items() if v is not None}
+            for lk in used_links
+        ],
+    }
+    return parse_instance(data, source)
+
+
+def build_instance_files(
+    model: str,
+    profile_paths: Sequence[str | Path],
+    network_path: str | Path,
+    output: str | Path | None = None,
+    *,
+    systems_path: str | Path | None = None,
+    name: str | None = None,
+    provenance: str = "",
+) -> Instance:
+    """:func:`build_instance` from files; writes the instance atomically to ``output`` when given."""
+    profiles = [load_profile(p) for p in profile_paths]
+    links = load_network(network_path)
+    properties = load_system_properties(systems_path) if systems_path is not None else None
+    instance = build_instance(
+        model,
+        profiles,
+        links,
+        properties,
+        name=name,
+        network_source=str(network_path),
+        provenance=provenance,
+        source=str(output) if output is not None else "<instance>",
+    )
+    if output is not None:
+        instance.save(output)
+    return instance
