@@ -22,6 +22,7 @@ EXIT_OK, EXIT_INFEASIBLE, EXIT_BAD_INPUT = 0, 1, 2
 
 #: Modules that add subcommands via ``register(subparsers)``.
 COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES += ("scission_opt.profiler.commands",)  # profile, build-instance, estimate
 
 
 def _weights(pairs: Sequence[str] | None) -> dict[str, float] | None:
