@@ -1,0 +1,815 @@
+"""The pruned arc-flow model shared by the MIP solvers (``cbc`` and ``cpsat``).
+
+formulations/chain-mip.md writes the model out with the symbols used here. In
+short: a plan is a path through states ``(b, s)`` = "node ``b`` runs on system
+``s``". Arcs are
+
+* ``src[o, s']`` from the source into node 0: ``s' = o`` (the first tier runs
+  node 0 on the origin ``o``) or a hop ``o -> s'`` carrying the raw input;
+* ``trans[b, s, s']`` from node ``b - 1`` into node ``b`` (``1 <= b < n``):
+  a stay (``s = s'``) or a hop to a later tier carrying boundary ``b``;
+* ``snk[s]`` from node ``n - 1`` to the sink (with the return hop to the
+  origin when the instance returns its output).
+
+Every constraint that concerns one segment (privacy, pins, bans, system
+filters, forbidden and required tiers, upload limits, first-tier memory and
+compute limit) deletes states and arcs instead of writing rows; path-additive
+limits (deadline, first-tier energy, later tiers' compute limits) and the
+objective itself (against a known feasible plan's value) delete every arc whose
+cheapest path through it already breaks the limit. What is left is one binary
+per arc, flow conservation, and rows only for what couples segments: memory of
+later tiers, compute-time limits, the deadline, the energy budget and the
+throughput bottleneck.
+
+The solver drivers (:func:`solve_arc_models`) group origins so that every
+model has one set of origin-dependent data, find cheap feasible plans with
+shortest paths first (they give the bound used for pruning, and a fallback
+plan when the time limit strikes), then ask the backend for the best path,
+cut it off with a no-good row and ask again for ``top_k`` plans.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..evaluate import LIMIT_RTOL, evaluate, exceeds
+from ..objectives import Objective, Terms, is_additive
+from ..plan import Plan
+from ..result import SolveResult, Status
+from .base import allowed_nodes, chain_problem, finish, objective_value, terms_by_origin
+
+if TYPE_CHECKING:
+    from ..instance import Instance
+
+INF = math.inf
+
+
+def slack(limit: float) -> float:
+    """The largest value the evaluator still accepts for ``limit`` (see :func:`~scission_opt.evaluate.exceeds`)."""
+    return limit * (1 + LIMIT_RTOL) + 1e-12
+
+
+def unsupported_reason(instance: "Instance", objective: Objective) -> str | None:
+    """Why the MIP solvers cannot take this instance/objective, or ``None``."""
+    why = chain_problem(instance)
+    if why:
+        return why
+    if not is_additive(objective):
+        return (
+            f"objective {objective.name!r} is not additive (it supplies no node/hop terms); "
+            "use the exhaustive solver for it"
+        )
+    return None
+
+
+# ---------------------------------------------------------------------------
+# The model
+
+
+@dataclass
+class RowBlock:
+    """A block of linear rows ``lo <= sum(val * x[col]) <= hi`` (COO, local row numbers).
+
+    ``kind`` tells the CP-SAT backend how to turn it into integers:
+    ``exact`` (already integral), ``limit`` (round conservatively: coefficients
+    up, right-hand side down, one unit for the block and for its extra
+    columns) or ``bottleneck`` (time rows of the bottleneck variable, rounded to
+    the objective's resolution).
+    """
+
+    name: str
+    kind: str
+    row: np.ndarray
+    col: np.ndarray
+    val: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.lo)
+
+
+@dataclass
+class ExtraColumn:
+    """A continuous column besides the arcs: ``A_s`` (memory) or ``Z`` (bottleneck)."""
+
+    name: str
+    lb: float
+    ub: float
+    obj: float
+    block: str  # the row block whose unit it is measured in
+
+
+@dataclass
+class ArcModel:
+    """One arc-flow model (one group of origins). Columns ``0..m-1`` are the arcs."""
+
+    instance: "Instance"
+    origins: tuple[int, ...]
+    terms: Terms
+    # per arc (flat, order: src, trans, snk)
+    kind: np.ndarray  # 0 src, 1 trans, 2 snk
+    node: np.ndarray  # head node (src, trans); n for snk
+    tail: np.ndarray  # tail system (the origin for src)
+    head: np.ndarray  # head system (-1 for snk)
+    cost: np.ndarray  # objective terms
+    hop: np.ndarray  # bool: the arc is a hop (src into a later tier, trans between systems, snk with return)
+    blocks: list[RowBlock]
+    extras: list[ExtraColumn]
+    lower_bound: float  # shortest path value, ignoring rows: a lower bound on the additive part
+    cuts: list[np.ndarray] = field(default_factory=list)  # no-good rows: arc indices of excluded paths
+
+    @property
+    def n_arcs(self) -> int:
+        return len(self.kind)
+
+    @property
+    def n_cols(self) -> int:
+        return self.n_arcs + len(self.extras)
+
+    @property
+    def bottleneck_weight(self) -> float:
+        return float(self.terms.bottleneck_weight)
+
+    def path_arcs(self, plan_arcs: np.ndarray) -> np.ndarray:
+        """The arcs a no-good row needs: source, hops and sink (the stays follow from them)."""
+        keep = (self.kind[plan_arcs] != 1) | self.hop[plan_arcs]
+        return np.sort(plan_arcs[keep])
+
+    def add_cut(self, plan_arcs: np.ndarray) -> None:
+        self.cuts.append(self.path_arcs(plan_arcs))
+
+    def decode(self, chosen: np.ndarray) -> tuple[Plan, np.ndarray]:
+        """The plan of a 0/1 solution (indices of arcs at 1), and those arcs."""
+        inst = self.instance
+        n, T = inst.n_nodes, inst.n_tiers
+        chosen = np.asarray(chosen, dtype=np.int64)
+        node_sys = np.full(n, -1, dtype=np.int64)
+        src = chosen[self.kind[chosen] == 0]
+        tr = chosen[self.kind[chosen] == 1]
+        if len(src) != 1 or len(tr) != n - 1 or np.sum(self.kind[chosen] == 2) != 1:
+            raise AssertionError("the solution is not one path through the arc-flow model")
+        origin = int(self.tail[src[0]])
+        node_sys[0] = self.head[src[0]]
+        node_sys[self.node[tr]] = self.head[tr]
+        if (node_sys < 0).any():
+            raise AssertionError("the solution leaves a node unassigned")
+        tier_of_node = inst.system_tier[node_sys]
+        if (np.diff(tier_of_node) < 0).any():
+            raise AssertionError("the solution goes back to an earlier tier")
+        bounds = [int(np.searchsorted(tier_of_node, t, side="left")) for t in range(T)] + [n]
+        names: list[str | None] = [None] * T
+        names[0] = inst.systems[origin].name
+        for t in range(T):
+            if bounds[t + 1] > bounds[t]:
+                s = int(node_sys[bounds[t]])
+                if t == 0 and s != origin:
+                    raise AssertionError("the first tier runs on a system other than the origin")
+                names[t] = inst.systems[s].name
+        return Plan(tuple(bounds), tuple(names)), chosen
+
+
+# ---------------------------------------------------------------------------
+# Building
+
+
+@dataclass
+class _Dense:
+    """Dense views of one model while it is built and pruned: masks and per-arc values."""
+
+    src: np.ndarray  # (S, S) [o, s']
+    trans: np.ndarray  # (n, S, S) [b, s, s'] (b = 0 unused)
+    snk: np.ndarray  # (S,)
+
+    def where(self, v: "_Dense", fill: float = INF) -> "_Dense":
+        return _Dense(np.where(self.src, v.src, fill), np.where(self.trans, v.trans, fill), np.where(self.snk, v.snk, fill))
+
+    def flat(self, mask: "_Dense") -> np.ndarray:
+        return np.concatenate([self.src[mask.src], self.trans[mask.trans], self.snk[mask.snk]])
+
+    def count(self) -> int:
+        return int(self.src.sum() + self.trans.sum() + self.snk.sum())
+
+
+def _forward(v: _Dense) -> np.ndarray:
+    """``f[b, s]``: cheapest value from the source up to and including the arc into state ``(b, s)``."""
+    n, S = v.trans.shape[0], v.snk.shape[0]
+    f = np.empty((n, S))
+    f[0] = v.src.min(axis=0)
+    for b in range(1, n):
+        f[b] = (f[b - 1][:, None] + v.trans[b]).min(axis=0)
+    return f
+
+
+def _backward(v: _Dense) -> np.ndarray:
+    """``g[b, s]``: cheapest value from state ``(b, s)`` to the sink."""
+    n, S = v.trans.shape[0], v.snk.shape[0]
+    g = np.empty((n, S))
+    g[n - 1] = v.snk
+    for b in range(n - 2, -1, -1):
+        g[b] = (v.trans[b + 1] + g[b + 1][None, :]).min(axis=1)
+    return g
+
+
+def _through(v: _Dense) -> tuple[_Dense, float]:
+    """Cheapest value of a source-sink path through each arc, and of any path."""
+    f, g = _forward(v), _backward(v)
+    lb_trans = np.full_like(v.trans, INF)
+    if v.trans.shape[0] > 1:
+        lb_trans[1:] = f[:-1, :, None] + v.trans[1:] + g[1:, None, :]
+    best = float((f[-1] + v.snk).min())
+    return _Dense(v.src + g[0][None, :], lb_trans, f[-1] + v.snk), best
+
+
+def _prune(alive: _Dense, v: _Dense, limit: float) -> int:
+    """Delete arcs whose cheapest path through them exceeds ``limit`` (or that lie on no path)."""
+    lb, _ = _through(alive.where(v))
+    before = alive.count()
+    alive.src &= np.isfinite(lb.src) & (lb.src <= limit)
+    alive.trans &= np.isfinite(lb.trans) & (lb.trans <= limit)
+    alive.snk &= np.isfinite(lb.snk) & (lb.snk <= limit)
+    return before - alive.count()
+
+
+def _shortest_path(alive: _Dense, v: _Dense) -> list[tuple[int, int, int]] | None:
+    """The cheapest path as ``(kind, b, index)`` steps, or ``None`` when there is none."""
+    w = alive.where(v)
+    f = _forward(w)
+    n = w.trans.shape[0]
+    end = f[-1] + w.snk
+    s = int(np.argmin(end))
+    if not np.isfinite(end[s]):
+        return None
+    steps = [(2, n, s)]
+    for b in range(n - 1, 0, -1):
+        prev = int(np.argmin(f[b - 1] + w.trans[b][:, s]))
+        steps.append((1, b, prev * w.snk.shape[0] + s))
+        s = prev
+    o = int(np.argmin(w.src[:, s]))
+    steps.append((0, 0, o * w.snk.shape[0] + s))
+    return steps
+
+
+@dataclass
+class _Build:
+    """Everything :func:`build_model` computes, kept for pruning and heuristics."""
+
+    alive: _Dense
+    cost: _Dense
+    time: _Dense
+    comp: _Dense
+    hop_s: _Dense
+    energy: _Dense | None
+    is_hop: _Dense
+    resources: list[tuple[str, _Dense, float]]
+    bottleneck_weight: float = 0.0
+
+
+def _dense_data(instance: "Instance", origins: tuple[int, ...], terms: Terms) -> _Build:
+    inst = instance
+    n, S, T = inst.n_nodes, inst.n_systems, inst.n_tiers
+    c = inst.constraints
+    tier = inst.system_tier
+    lat = inst.latency  # (S, n)
+    beta = inst.boundary_bytes
+    has_link = inst.has_link
+    fixed = np.nan_to_num(inst.link_latency_s, nan=0.0)
+    bps = np.where(has_link, np.nan_to_num(inst.link_bytes_per_s, nan=1.0), np.inf)
+    tx_w = np.nan_to_num(inst.link_tx_w, nan=0.0)
+    param, act = inst.param_bytes, inst.activation_bytes
+    is_origin = np.zeros(S, dtype=bool)
+    is_origin[list(origins)] = True
+    first = tier == 0
+    returning = inst.return_output and T > 1
+    if returning:
+        assert len(origins) == 1, "return hops need one model per origin"
+    o_ret = origins[0]
+
+    # ---- states (b, s) -----------------------------------------------------
+    st = allowed_nodes(inst)  # (n, S)
+    st[:, first & ~is_origin] = False
+    for s in range(S):
+        cap = inst.systems[s].memory_bytes
+        if cap is not None:
+            st[exceeds(param + act, cap), s] = False
+    comp_limit = c.compute_time_limit_s
+    for s in range(S):
+        lim = comp_limit[tier[s]]
+        if lim is not None:
+            st[exceeds(lat[s], lim), s] = False
+    for o in origins:
+        # the first tier always runs a prefix 0..b: its limits prune states exactly
+        cap = inst.systems[o].memory_bytes
+        if cap is not None:
+            st[exceeds(np.cumsum(param) + np.maximum.accumulate(act), cap), o] = False
+        if comp_limit[0] is not None:
+            st[exceeds(np.cumsum(lat[o]), comp_limit[0]), o] = False
+        if c.energy_budget_j is not None:
+            cw = inst.systems[o].compute_w or 0.0
+            st[exceeds(cw * np.cumsum(lat[o]), c.energy_budget_j), o] = False
+        st[:, o] = np.logical_and.accumulate(st[:, o])
+
+    # ---- which hops may exist --------------------------------------------------
+    required = np.zeros(T + 1, dtype=bool)
+    required[sorted(c.tiers_required)] = True
+    req_prefix = np.concatenate([[0], np.cumsum(required[:T])])  # number of required tiers < t
+    # a hop from tier t to t' skips tiers t+1 .. t'-1; none of them may be required
+    skipped = req_prefix[tier][None, :] - req_prefix[tier + 1][:, None]
+    hop_ok = (tier[:, None] < tier[None, :]) & has_link & (skipped == 0)
+    # the raw input hop from the origin skips tiers 0 .. t'-1
+    src_skip_ok = req_prefix[tier] == 0
+    snk_skip_ok = (req_prefix[T] - req_prefix[tier + 1]) == 0
+    upload = np.array([np.inf if v is None else slack(v) for v in c.upload_limit_bytes])
+    send_ok = beta[:, None] <= upload[tier][None, :]  # (n+1, S): system s may send boundary b
+
+    eye = np.eye(S, dtype=bool)
+    trans_alive = np.zeros((n, S, S), dtype=bool)
+    if n > 1:
+        trans_alive[1:] = st[:-1, :, None] & st[1:, None, :] & (eye[None] | (hop_ok[None] & send_ok[1:n, :, None]))
+    src_alive = np.zeros((S, S), dtype=bool)
+    for o in origins:
+        src_alive[o] = st[0] & (((np.arange(S) == o) & first) | (hop_ok[o] & send_ok[0, o] & src_skip_ok & ~first))
+    snk_alive = st[n - 1] & snk_skip_ok
+    if returning:
+        snk_alive &= first | (has_link[:, o_ret] & (beta[n] <= upload[tier]))
+
+    # ---- values per arc ----------------------------------------------------------
+    latT = lat.T  # (n, S)
+    is_hop = _Dense(
+        np.broadcast_to(~first[None, :], (S, S)).copy(), np.broadcast_to(~eye, (n, S, S)).copy(), np.zeros(S, dtype=bool)
+    )
+    transfer_t = beta[1:n, None, None] / bps[None] if n > 1 else np.zeros((0, S, S))
+    hop_trans = np.zeros((n, S, S))
+    if n > 1:
+        hop_trans[1:] = np.where(~eye[None], fixed[None] + transfer_t, 0.0)
+    hop_src = np.where(is_hop.src, fixed + beta[0] / bps, 0.0)
+    hop_snk = np.zeros(S)
+    if returning:
+        is_hop.snk = ~first
+        hop_snk = np.where(~first, fixed[:, o_ret] + beta[n] / bps[:, o_ret], 0.0)
+    comp = _Dense(np.broadcast_to(latT[0][None, :], (S, S)).copy(), np.broadcast_to(latT[:, None, :], (n, S, S)).copy(), np.zeros(S))
+    hop_s = _Dense(hop_src, hop_trans, hop_snk)
+    timev = _Dense(comp.src + hop_s.src, comp.trans + hop_s.trans, hop_s.snk)
+
+    node_c, hop_c = terms.node, terms.hop  # (n, S), (n+1, S, S)
+    cost_trans = np.broadcast_to(node_c[:, None, :], (n, S, S)) + np.where(~eye[None], hop_c[:n], 0.0)
+    cost_src = node_c[0][None, :] + np.where(is_hop.src, hop_c[0], 0.0)
+    cost_snk = hop_c[n, :, o_ret] if returning else np.zeros(S)
+    cost_snk = np.where(first, 0.0, cost_snk)
+    cost = _Dense(cost_src, cost_trans, cost_snk)
+    src_alive &= np.isfinite(cost.src)
+    trans_alive &= np.isfinite(cost.trans)
+    snk_alive &= np.isfinite(cost.snk)
+    alive = _Dense(src_alive, trans_alive, snk_alive)
+
+    resources: list[tuple[str, _Dense, float]] = []
+    energy = None
+    if c.energy_budget_j is not None:
+        idle = inst.systems[origins[0]].idle_w
+        assert all(inst.systems[o].idle_w == idle for o in origins), "energy needs one idle power per model"
+        cw = np.array([s.compute_w or 0.0 for s in inst.systems])
+        comp_w = np.where(first, cw, idle)  # head on the first tier is the origin itself
+        tail_first = first[:, None]
+        if n > 1:
+            hop_e_trans = np.where(
+                ~eye[None], np.where(tail_first[None], tx_w[None] * transfer_t + idle * fixed[None], idle * (fixed[None] + transfer_t)), 0.0
+            )
+        e_trans = np.zeros((n, S, S))
+        if n > 1:
+            e_trans[1:] = latT[1:, None, :] * comp_w[None, None, :] + hop_e_trans
+        e_src = latT[0][None, :] * comp_w[None, :] + np.where(is_hop.src, tx_w * beta[0] / bps + idle * fixed, 0.0)
+        e_snk = idle * hop_snk
+        energy = _Dense(e_src, e_trans, e_snk)
+        resources.append(("energy", energy, slack(c.energy_budget_j)))
+    if c.deadline_s is not None:
+        resources.append(("deadline", timev, slack(c.deadline_s)))
+    for t in range(1, T):
+        lim = comp_limit[t]
+        if lim is not None:
+            on_t = tier == t
+            resources.append(
+                (f"compute_{t}", _Dense(comp.src * on_t[None, :], comp.trans * on_t[None, None, :], np.zeros(S)), slack(lim))
+            )
+    return _Build(alive, cost, timev, comp, hop_s, energy, is_hop, resources, float(terms.bottleneck_weight))
+
+
+def _prune_all(b: _Build, objective_limit: float = INF) -> None:
+    """Resource and bound pruning until nothing changes (or a few rounds)."""
+    zero = _Dense(np.zeros_like(b.cost.src), np.zeros_like(b.cost.trans), np.zeros_like(b.cost.snk))
+    _prune(b.alive, zero, INF)  # drop arcs on no source-sink path
+    for _ in range(4):
+        removed = 0
+        for _, values, limit in b.resources:
+            removed += _prune(b.alive, values, limit)
+        if np.isfinite(objective_limit):
+            removed += _prune(b.alive, b.cost, objective_limit)
+        if not removed:
+            break
+
+
+def build_model(instance: "Instance", origins: tuple[int, ...], terms: Terms, objective_limit: float = INF) -> ArcModel:
+    """The pruned arc-flow model for the origins ``origins`` (which share their origin-dependent data).
+
+    ``objective_limit`` is a value no wanted plan exceeds (the k-th best known
+    feasible plan's value, slightly relaxed); arcs that cannot be on such a
+    plan are deleted.
+    """
+    d = _dense_data(instance, origins, terms)
+    # with a bottleneck term w * Z >= 0, the additive part alone never exceeds the whole objective
+    _prune_all(d, objective_limit)
+    return _assemble(instance, origins, terms, d)
+
+
+def _assemble(instance: "Instance", origins: tuple[int, ...], terms: Terms, d: _Build) -> ArcModel:
+    inst = instance
+    n, S, T = inst.n_nodes, inst.n_systems, inst.n_tiers
+    c = inst.constraints
+    tier = inst.system_tier
+    a = d.alive
+    # ---- flat arcs ------------------------------------------------------------------
+    so, sh = np.nonzero(a.src)
+    tb, ts, th = np.nonzero(a.trans)
+    (ks,) = np.nonzero(a.snk)
+    kind = np.concatenate([np.zeros(len(so), np.int8), np.ones(len(tb), np.int8), np.full(len(ks), 2, np.int8)])
+    node = np.concatenate([np.zeros(len(so), np.int64), tb, np.full(len(ks), n, np.int64)])
+    tail = np.concatenate([so, ts, ks]).astype(np.int64)
+    head = np.concatenate([sh, th, np.full(len(ks), -1)]).astype(np.int64)
+    m = len(kind)
+    cost = d.cost.flat(a)
+    hop = d.is_hop.flat(a)
+    comp = d.comp.flat(a)
+    hop_s = d.hop_s.flat(a)
+    arcs = np.arange(m)
+    _, best = _through(a.where(d.cost))
+
+    blocks: list[RowBlock] = []
+    extras: list[ExtraColumn] = []
+
+    # ---- flow conservation: into a state = out of it; one unit leaves the source ----
+    head_state = np.where(kind == 2, -1, node * S + head)
+    tail_state = np.where(kind == 0, -1, (node - 1) * S + tail)
+    tail_state = np.where(kind == 2, (n - 1) * S + tail, tail_state)
+    states = np.unique(np.concatenate([head_state[head_state >= 0], tail_state[tail_state >= 0]]))
+    hrow = np.searchsorted(states, head_state)
+    trow = np.searchsorted(states, tail_state)
+    hin, tin = head_state >= 0, tail_state >= 0
+    k = len(states)
+    row = np.concatenate([hrow[hin], trow[tin], np.full(int((kind == 0).sum()), k)])
+    col = np.concatenate([arcs[hin], arcs[tin], arcs[kind == 0]])
+    val = np.concatenate([np.ones(int(hin.sum())), -np.ones(int(tin.sum())), np.ones(int((kind == 0).sum()))])
+    rhs = np.zeros(k + 1)
+    rhs[k] = 1.0
+    blocks.append(RowBlock("flow", "exact", row, col, val, rhs, rhs.copy()))
+
+    head_sys = np.where(kind == 2, -1, head)
+    head_tier = np.where(head_sys >= 0, tier[np.maximum(head_sys, 0)], -1)
+
+    # ---- memory of later tiers: params of the segment + A_s >= every activation ----
+    param, act = inst.param_bytes, inst.activation_bytes
+    mrow, mcol, mval, mhi = [], [], [], []
+    r = 0
+    for s in range(S):
+        cap = inst.systems[s].memory_bytes
+        if cap is None or tier[s] == 0:
+            continue
+        into = np.flatnonzero(head_sys == s)
+        if not len(into):
+            continue
+        nodes_s = np.unique(node[into])
+        if not exceeds(param[nodes_s].sum() + act[nodes_s].max(), cap):
+            continue  # even every allowed node together fits
+        j = m + len(extras)
+        extras.append(ExtraColumn(f"A{s}", 0.0, float(act[nodes_s].max()), 0.0, "memory"))
+        # sum row
+        mrow += [np.full(len(into), r), [r]]
+        mcol += [into, [j]]
+        mval += [param[node[into]], [1.0]]
+        mhi.append(slack(cap))
+        r += 1
+        # A_s >= act_b * (flow into (b, s)), one row per state
+        pos = act[node[into]] > 0
+        sub = into[pos]
+        st_nodes, st_row = np.unique(node[sub], return_inverse=True)
+        mrow += [r + st_row, r + np.arange(len(st_nodes))]
+        mcol += [sub, np.full(len(st_nodes), j)]
+        mval += [act[node[sub]], -np.ones(len(st_nodes))]
+        mhi += [0.0] * len(st_nodes)
+        r += len(st_nodes)
+    if r:
+        hi = np.array(mhi)
+        blocks.append(
+            RowBlock("memory", "limit", np.concatenate(mrow), np.concatenate(mcol), np.concatenate(mval), np.full(r, -INF), hi)
+        )
+
+    # ---- path-additive limits (deadline, energy, compute per tier) ---------------
+    for name, values, limit in d.resources:
+        v = values.flat(a)
+        nz = np.flatnonzero(v)
+        blocks.append(RowBlock(name, "limit", np.zeros(len(nz), np.int64), nz, v[nz], np.array([-INF]), np.array([limit])))
+    # ---- compute time as a share of the total --------------------------------------
+    for t in range(T):
+        pct = c.compute_time_limit_pct[t]
+        if pct is None:
+            continue
+        v = comp * ((head_tier == t).astype(float) - pct / 100.0)
+        nz = np.flatnonzero(v)
+        blocks.append(RowBlock(f"compute_pct_{t}", "limit", np.zeros(len(nz), np.int64), nz, v[nz], np.array([-INF]), np.array([1e-12])))
+
+    # ---- bottleneck: Z >= every stage's compute and every hop's time ----------------
+    w = float(terms.bottleneck_weight)
+    if w:
+        j = m + len(extras)
+        extras.append(ExtraColumn("Z", 0.0, INF, w, "bottleneck"))
+        brow, bcol, bval = [], [], []
+        r = 0
+        for s in range(S):
+            into = np.flatnonzero((head_sys == s) & (comp > 0))
+            if len(into):
+                brow += [np.full(len(into), r), [r]]
+                bcol += [into, [j]]
+                bval += [comp[into], [-1.0]]
+                r += 1
+        hops = np.flatnonzero(hop & (hop_s > 0))
+        if len(hops):
+            slot, inv = np.unique(node[hops], return_inverse=True)  # one hop at most crosses each boundary
+            brow += [r + inv, r + np.arange(len(slot))]
+            bcol += [hops, np.full(len(slot), j)]
+            bval += [hop_s[hops], -np.ones(len(slot))]
+            r += len(slot)
+        if r:
+            blocks.append(
+                RowBlock("bottleneck", "bottleneck", np.concatenate(brow), np.concatenate(bcol), np.concatenate(bval), np.full(r, -INF), np.zeros(r))
+            )
+
+    return ArcModel(
+        instance=inst,
+        origins=tuple(origins),
+        terms=terms,
+        kind=kind,
+        node=node,
+        tail=tail,
+        head=head,
+        cost=cost,
+        hop=hop,
+        blocks=blocks,
+        extras=extras,
+        lower_bound=best,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Origin groups and cheap feasible plans
+
+
+def origin_groups(instance: "Instance", objective: Objective) -> list[tuple[tuple[int, ...], Terms]]:
+    """Origins that can share one model: same terms, same idle power under an energy
+    budget, and one origin per model when the output returns to it."""
+    out = []
+    for group, terms in terms_by_origin(instance, objective):
+        keyed: dict[Any, list[int]] = {}
+        for o in group:
+            key = (
+                instance.systems[o].idle_w if instance.constraints.energy_budget_j is not None else None,
+                o if instance.return_output and instance.n_tiers > 1 else None,
+            )
+            keyed.setdefault(key, []).append(o)
+        out += [(tuple(os), terms) for os in keyed.values()]  # type: ignore[misc]
+    return out
+
+
+def _steps_to_plan(instance: "Instance", steps: list[tuple[int, int, int]]) -> Plan:
+    S = instance.n_systems
+    n, T = instance.n_nodes, instance.n_tiers
+    node_sys = np.empty(n, dtype=np.int64)
+    origin = -1
+    for kind, b, idx in steps:
+        if kind == 0:
+            origin, node_sys[0] = divmod(idx, S)
+        elif kind == 1:
+            node_sys[b] = idx % S
+    tier_of_node = instance.system_tier[node_sys]
+    bounds = [int(np.searchsorted(tier_of_node, t, side="left")) for t in range(T)] + [n]
+    names: list[str | None] = [None] * T
+    names[0] = instance.systems[origin].name
+    for t in range(1, T):
+        if bounds[t + 1] > bounds[t]:
+            names[t] = instance.systems[int(node_sys[bounds[t]])].name
+    return Plan(tuple(bounds), tuple(names))
+
+
+def heuristic_plans(instance: "Instance", objective: Objective, builds: list[_Build]) -> dict[Plan, float]:
+    """Feasible plans from shortest paths on the objective plus growing multiples of the
+    coupled limits (each checked by the evaluator); a few milliseconds each."""
+    found: dict[Plan, float] = {}
+    for d in builds:
+        ref = max(abs(_through(d.alive.where(d.cost))[1]), 1e-300)
+        penalty = None
+        extra = []
+        if d.bottleneck_weight:
+            # the shortest path ignores the bottleneck term; time-weighted paths spread the load
+            extra.append(("time", d.time, max(_through(d.alive.where(d.time))[1], 1e-300)))
+        for name, values, limit in d.resources + extra:
+            part = _Dense(values.src / limit, values.trans / limit, values.snk / limit) if limit > 0 else None
+            if part is None:
+                continue
+            penalty = part if penalty is None else _Dense(penalty.src + part.src, penalty.trans + part.trans, penalty.snk + part.snk)
+        lambdas = [0.0] + ([ref * 10.0**k for k in range(-3, 4)] if penalty is not None else [])
+        if d.cost.src.size and not np.isfinite(ref):
+            continue
+        for lam in lambdas:
+            if lam:
+                v = _Dense(d.cost.src + lam * penalty.src, d.cost.trans + lam * penalty.trans, d.cost.snk + lam * penalty.snk)  # type: ignore[union-attr]
+            else:
+                v = d.cost
+            steps = _shortest_path(d.alive, v)
+            if steps is None:
+                break
+            plan = _steps_to_plan(instance, steps)
+            if plan in found:
+                continue
+            value, metrics = objective_value(instance, plan, objective)
+            if metrics.feasible:  # type: ignore[attr-defined]
+                found[plan] = value
+                if not lam:
+                    break
+    return found
+
+
+# ---------------------------------------------------------------------------
+# The driver both solvers share
+
+
+@dataclass
+class BackendAnswer:
+    """One backend solve: ``status`` in optimal / feasible / infeasible / unknown."""
+
+    status: str
+    arcs: np.ndarray | None = None
+    bound: float = math.nan  # lower bound on this model's objective, in the objective's units
+
+
+#: backend(model, seconds_left, state) -> BackendAnswer; ``state`` is the backend's own dict per model
+Backend = Callable[[ArcModel, float, dict], BackendAnswer]
+
+
+def solve_arc_models(
+    solver_name: str,
+    backend: Backend,
+    instance: "Instance",
+    objective: Objective,
+    *,
+    top_k: int,
+    time_limit: float | None,
+    started: float,
+    note: str = "",
+) -> SolveResult:
+    """Group origins, find cheap plans, prune, then ask ``backend`` for the ``top_k`` best plans per group."""
+    deadline = INF if time_limit is None else started + time_limit
+    groups = origin_groups(instance, objective)
+    builds = [(origins, terms, _dense_data(instance, origins, terms)) for origins, terms in groups]
+    known = heuristic_plans(instance, objective, [b for _, _, b in builds])
+    values = sorted(known.values())
+    limit = INF
+    if len(values) >= top_k:
+        kth = values[top_k - 1]
+        limit = kth + 1e-9 * max(1.0, abs(kth))
+
+    plans: dict[Plan, float] = dict(known)
+    proven = True
+    bounds: list[float] = []
+    messages: list[str] = []
+    for origins, terms, d in builds:
+        if time.perf_counter() > deadline:
+            proven = False
+            bounds.append(_through(d.alive.where(d.cost))[1])
+            continue
+        _prune_all(d, limit)
+        model = _assemble(instance, origins, terms, d)
+        if model.n_arcs == 0:
+            bounds.append(INF)
+            continue
+        state: dict = {}
+        found = 0
+        group_bound = math.nan
+        while found < top_k:
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                proven = False
+                break
+            ans = backend(model, left, state)
+            if math.isnan(group_bound) and not math.isnan(ans.bound):
+                group_bound = ans.bound
+            if ans.status == "infeasible":
+                if found == 0:
+                    group_bound = INF
+                break
+            if ans.arcs is None:
+                proven = False
+                break
+            plan, chosen = model.decode(ans.arcs)
+            model.add_cut(chosen)
+            value, metrics = objective_value(instance, plan, objective)
+            if not metrics.feasible:  # type: ignore[attr-defined]
+                messages.append(f"cut a plan the evaluator rejects ({metrics.violations[0]})")  # type: ignore[attr-defined]
+                continue
+            plans[plan] = value
+            found += 1
+            if ans.status != "optimal":
+                proven = False
+                break
+        if math.isnan(group_bound):
+            group_bound = model.lower_bound
+        bounds.append(group_bound)
+
+    ranked = sorted(plans.items(), key=lambda kv: (kv[1], kv[0]))
+    if proven:
+        status = Status.OPTIMAL if ranked else Status.INFEASIBLE
+        bound = math.nan
+    else:
+        status = Status.FEASIBLE if ranked else Status.TIME_LIMIT
+        bound = min(bounds) if bounds else math.nan
+        if ranked and not math.isnan(bound):
+            bound = min(bound, ranked[0][1])
+        messages.insert(0, f"stopped at the time limit of {time_limit:g} s before proving optimality")
+    if note:
+        messages.append(note)
+    return finish(
+        instance,
+        objective,
+        solver_name,
+        [p for p, _ in ranked],
+        status=status,
+        started=started,
+        bound=bound,
+        top_k=top_k,
+        message="; ".join(messages),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Binding constraints for benchmarks and tests
+
+
+def shortest_plan(instance: "Instance", objective: Objective) -> Plan | None:
+    """The best plan ignoring every constraint that needs a row (exact when none is set)."""
+    best: tuple[float, Plan] | None = None
+    for origins, terms in origin_groups(instance, objective):
+        d = _dense_data(instance, origins, terms)
+        steps = _shortest_path(d.alive, d.cost)
+        if steps is None:
+            continue
+        plan = _steps_to_plan(instance, steps)
+        value, _ = objective_value(instance, plan, objective)
+        if best is None or value < best[0]:
+            best = (value, plan)
+    return None if best is None else best[1]
+
+
+def binding_constraints(
+    instance: "Instance",
+    objective: Objective,
+    kinds: tuple[str, ...] = ("memory", "energy", "privacy", "upload"),
+    fraction: float = 0.8,
+) -> "Instance":
+    """A copy of ``instance`` with constraints that the unconstrained optimum breaks.
+
+    ``privacy``: the nodes up to the first one the optimum runs off the first
+    tier (at least 1), plus 2; ``memory``: every system that the optimum uses
+    gets ``fraction`` x the memory the optimum puts on it; ``energy``:
+    ``fraction`` x the optimum's first-tier energy; ``upload``: the first
+    tier may send ``fraction`` x what the optimum sends. The result may be
+    infeasible; callers that need a feasible one should check.
+    """
+    from ..evaluate import evaluate as _evaluate
+
+    plan = shortest_plan(instance, objective)
+    if plan is None:
+        return instance
+    metrics = _evaluate(instance, plan)
+    c = instance.constraints
+    T = instance.n_tiers
+    changes: dict[str, Any] = {}
+    systems = list(instance.systems)
+    if "privacy" in kinds:
+        off = plan.bounds[1] if T > 1 else instance.n_nodes
+        changes["privacy_nodes"] = int(min(instance.n_nodes, max(1, off) + 2))
+    if "energy" in kinds:
+        changes["energy_budget_j"] = fraction * metrics.energy_j
+    if "upload" in kinds:
+        up = list(c.upload_limit_bytes) or [None] * T
+        up[0] = fraction * metrics.upload_bytes[0] if metrics.upload_bytes[0] > 0 else up[0]
+        changes["upload_limit_bytes"] = tuple(up)
+    if "memory" in kinds:
+        for t in range(T):
+            if plan.used(t):
+                s = instance.system_index[plan.systems[t]]  # type: ignore[index]
+                systems[s] = dataclasses.replace(systems[s], memory_bytes=fraction * metrics.memory_bytes[t])
+    return instance.replace(constraints=dataclasses.replace(c, **changes), systems=tuple(systems))

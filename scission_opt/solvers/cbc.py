@@ -1,0 +1,218 @@
+"""Exact MIP solver: the pruned arc-flow model (see ``_mip``) solved by the CBC binary bundled with PuLP.
+
+The model is written as a free MPS file straight from numpy arrays (PuLP's
+per-variable objects cost seconds on large models) and CBC runs as a
+subprocess with preprocessing off, rows scaled to a right-hand side of 1
+and the objective scaled to about 1. CBC's own time limit is not trusted
+(it can skip it during a slow root LP): the subprocess is also killed at the
+wall-clock limit. CBC is a floating-point solver; every plan it returns is
+re-checked by the evaluator, and one the evaluator rejects (a violation within
+CBC's tolerance) is cut off and the model solved again.
+
+Optimality tolerance: CBC stops when the gap is below ``1e-9`` of the scaled
+objective, i.e. about ``1e-9`` relative to the optimum.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import os
+import re
+import subprocess
+import tempfile
+import time
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..objectives import Objective
+from ..result import SolveResult
+from ._mip import ArcModel, BackendAnswer, solve_arc_models, unsupported_reason
+from .base import require_supported
+
+if TYPE_CHECKING:
+    from ..instance import Instance
+
+#: Seconds the subprocess may run past the limit given to CBC before it is killed.
+_GRACE_S = 0.5
+
+
+def _cbc_path() -> str:
+    from pulp import PULP_CBC_CMD
+
+    path = PULP_CBC_CMD().path
+    if not path or not os.path.exists(path):
+        raise RuntimeError("PuLP's bundled CBC binary is missing")
+    return path
+
+
+def _fmt(values: np.ndarray) -> list[str]:
+    return list(map(repr, values.astype(float).tolist()))
+
+
+class _MpsWriter:
+    """The model as free MPS text; the arc columns' lines are formatted once and reused with new cuts."""
+
+    def __init__(self, model: ArcModel):
+        m, ncol = model.n_arcs, model.n_cols
+        rows, cols, vals, lo, hi = [], [], [], [], []
+        r0 = 0
+        for block in model.blocks:
+            rows.append(block.row + r0)
+            cols.append(block.col)
+            vals.append(block.val)
+            lo.append(block.lo)
+            hi.append(block.hi)
+            r0 += block.n_rows
+        row = np.concatenate(rows) if rows else np.zeros(0, np.int64)
+        col = np.concatenate(cols) if cols else np.zeros(0, np.int64)
+        val = np.concatenate(vals) if vals else np.zeros(0)
+        lo_a = np.concatenate(lo) if lo else np.zeros(0)
+        hi_a = np.concatenate(hi) if hi else np.zeros(0)
+        # scale every row to a right-hand side of 1 (or its largest coefficient to 1)
+        rhs = np.where(np.isfinite(hi_a), hi_a, lo_a)
+        big = np.zeros(r0)
+        np.maximum.at(big, row, np.abs(val))
+        scale = np.where(np.abs(rhs) > 0, np.abs(rhs), np.where(big > 0, big, 1.0))
+        val = val / scale[row]
+        self.n_rows = r0
+        self.sense = np.where(lo_a == hi_a, "E", np.where(np.isfinite(hi_a), "L", "G"))
+        self.rhs = rhs / scale
+        # objective, scaled to about 1
+        obj = np.concatenate([model.cost, [e.obj for e in model.extras]]) if model.extras else model.cost.copy()
+        ref = abs(model.lower_bound) if np.isfinite(model.lower_bound) and model.lower_bound != 0 else 0.0
+        if not ref:
+            ref = float(np.abs(obj).max()) if len(obj) and np.abs(obj).max() > 0 else 1.0
+        self.obj_scale = 1.0 / ref
+        obj = obj * self.obj_scale
+        # objective entries are rows too (row index -1 = OBJ)
+        has_obj = np.flatnonzero(obj)
+        all_col = np.concatenate([col, has_obj])
+        all_row = np.concatenate([row, np.full(len(has_obj), -1)])
+        all_val = np.concatenate([val, obj[has_obj]])
+        order = np.argsort(all_col, kind="stable")
+        self.col = all_col[order]
+        self.row = all_row[order]
+        self.val_s = np.array(_fmt(all_val[order]), dtype=object)
+        self.m, self.ncol = m, ncol
+        self.extras = model.extras
+
+    def text(self, cuts: list[np.ndarray]) -> str:
+        col, row, val_s = self.col, self.row, self.val_s
+        nrow = self.n_rows + len(cuts)
+        if cuts:
+            ccol = np.concatenate(cuts)
+            crow = np.concatenate([np.full(len(c), self.n_rows + i) for i, c in enumerate(cuts)])
+            # sum of the path's arcs <= len - 1, scaled to rhs 1
+            cval = np.concatenate([np.full(len(c), 1.0 / max(len(c) - 1, 1)) for c in cuts])
+            col = np.concatenate([col, ccol])
+            row = np.concatenate([row, crow])
+            val_s = np.concatenate([val_s, np.array(_fmt(cval), dtype=object)])
+            order = np.argsort(col, kind="stable")
+            col, row, val_s = col[order], row[order], val_s[order]
+        names = [f"x{j}" if j < self.m else f"e{j - self.m}" for j in range(self.ncol)]
+        row_names = ["OBJ"] + [f"R{i}" for i in range(nrow)]
+        out = ["NAME scission", "ROWS", " N OBJ"]
+        sense = self.sense.tolist() + ["L"] * len(cuts)
+        out += [f" {s} R{i}" for i, s in enumerate(sense)]
+        out.append("COLUMNS")
+        out.append("    MARKER 'MARKER' 'INTORG'")
+        lines = [f"    {names[c]} {row_names[r + 1]} {v}" for c, r, v in zip(col.tolist(), row.tolist(), val_s.tolist())]
+        split = int(np.searchsorted(col, self.m))
+        out += lines[:split]
+        out.append("    MARKER 'MARKER' 'INTEND'")
+        out += lines[split:]
+        out.append("RHS")
+        rhs = self.rhs.tolist() + [1.0 if len(c) > 1 else 0.0 for c in cuts]
+        out += [f"    RHS R{i} {v!r}" for i, v in enumerate(rhs) if v != 0]
+        out.append("BOUNDS")
+        out += [f" UP BND x{j} 1" for j in range(self.m)]
+        for i, e in enumerate(self.extras):
+            if e.lb != 0:
+                out.append(f" LO BND e{i} {e.lb!r}")
+            if np.isfinite(e.ub):
+                out.append(f" UP BND e{i} {e.ub!r}")
+        out.append("ENDATA\n")
+        return "\n".join(out)
+
+
+_STATUS = re.compile(r"^(\w[\w ]*?) - objective value (\S+)")
+_BOUND = re.compile(r"Lower bound:\s+(\S+)")
+
+
+def _run_cbc(model: ArcModel, seconds: float, state: dict) -> BackendAnswer:
+    writer = state.get("writer")
+    if writer is None:
+        writer = state["writer"] = _MpsWriter(model)
+    started = time.perf_counter()
+    text = writer.text(model.cuts)
+    seconds -= time.perf_counter() - started
+    if seconds <= 0.05:
+        return BackendAnswer("unknown")
+    with tempfile.TemporaryDirectory(prefix="scission-cbc-") as tmp:
+        mps = os.path.join(tmp, "model.mps")
+        sol = os.path.join(tmp, "solution.txt")
+        with open(mps, "w") as fh:
+            fh.write(text)
+        cmd = [
+            _cbc_path(), mps,
+            *(["-timeMode", "elapsed", "-sec", f"{max(seconds - 0.05, 0.01):.3f}"] if math.isfinite(seconds) else []),
+            "-preprocess", "off", "-threads", "1",
+            "-ratioGap", "0", "-allowableGap", "1e-9", "-increment", "1e-10",
+            "-integerTolerance", "1e-9", "-primalTolerance", "1e-9",
+            "-solve", "-solution", sol,
+        ]  # fmt: skip
+        try:
+            proc = subprocess.run(
+                cmd, capture_output=True, text=True, timeout=seconds + _GRACE_S if math.isfinite(seconds) else None
+            )
+        except subprocess.TimeoutExpired:
+            return BackendAnswer("unknown")
+        if not os.path.exists(sol):
+            raise RuntimeError(f"CBC failed: {proc.stdout[-500:]} {proc.stderr[-500:]}")
+        with open(sol) as fh:
+            first = fh.readline()
+            body = fh.read()
+    bound = math.nan
+    found = _BOUND.search(proc.stdout)
+    if found:
+        try:
+            bound = float(found.group(1)) / writer.obj_scale
+        except ValueError:
+            pass
+    head = first.strip()
+    if head.startswith("Infeasible") or head.startswith("Integer infeasible"):
+        return BackendAnswer("infeasible", bound=math.inf)
+    chosen = []
+    for line in body.splitlines():
+        parts = line.split()
+        if len(parts) >= 3 and parts[1].startswith("x") and float(parts[2]) > 0.5:
+            chosen.append(int(parts[1][1:]))
+    if head.startswith("Optimal"):
+        value = float(_STATUS.match(head).group(2)) / writer.obj_scale if _STATUS.match(head) else math.nan
+        return BackendAnswer("optimal", np.array(chosen, dtype=np.int64), bound=value)
+    if not chosen or "objective value 1e+50" in head:
+        return BackendAnswer("unknown", bound=bound)
+    return BackendAnswer("feasible", np.array(chosen, dtype=np.int64), bound=bound)
+
+
+class CBC:
+    """Exact solver: pruned arc-flow MIP solved by PuLP's bundled CBC."""
+
+    name = "cbc"
+
+    def is_available(self) -> bool:
+        return importlib.util.find_spec("pulp") is not None
+
+    def unsupported(self, instance: "Instance", objective: Objective) -> str | None:
+        return unsupported_reason(instance, objective)
+
+    def solve(
+        self, instance: "Instance", objective: Objective, *, top_k: int = 1, time_limit: float | None = None
+    ) -> SolveResult:
+        started = time.perf_counter()
+        require_supported(self, instance, objective)
+        return solve_arc_models(
+            self.name, _run_cbc, instance, objective, top_k=top_k, time_limit=time_limit, started=started
+        )
