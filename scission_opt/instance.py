@@ -652,13 +652,22 @@ def _parse_constraints(
 def _parse_objective(f: Fields | None) -> ObjectiveSpec:
     if f is None:
         return ObjectiveSpec()
+    from .objectives.builtin import BUILTIN
+    from .objectives.registry import objective_names
+
     name = f.string("name", "latency")
+    if ":" not in name and name not in objective_names():
+        f.fail(f"unknown objective {name!r} (known: {', '.join(objective_names())}, or package.module:name)", f.sub("name"))
     weights_f = f.object("weights", None)
     weights: list[tuple[str, float]] = []
     if weights_f is not None:
         for key in weights_f.data:
+            if key not in BUILTIN:
+                weights_f.fail(f"unknown objective {key!r} (weights may name: {', '.join(BUILTIN)})", weights_f.sub(key))
             weights.append((key, weights_f.number(key)))
         weights_f.done()
+    if name == "weighted" and not weights:
+        f.fail("the weighted objective needs weights", f.sub("weights"))
     f.done()
     return ObjectiveSpec(name=name, weights=tuple(weights))
 

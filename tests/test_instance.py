@@ -1,0 +1,117 @@
+"""Loading, validating and writing instances; one bad file per failure mode."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from scission_opt import InvalidInstanceError, load_instance, parse_instance
+from scission_opt.cli import main
+
+from .conftest import DATA
+
+#: bad file -> the field path and words its one-line error must contain
+BAD_FILES = {
+    "malformed_json": ("malformed JSON", "line 1"),
+    "missing_tiers": ("tiers:", "missing required field"),
+    "unknown_field": ("systems[1].colour", "unknown field"),
+    "negative_latency": ("systems[0].latency_s[1]", "must be >= 0, got -0.1"),
+    "nan_bandwidth": ("links[2].bandwidth_mbps", "finite"),
+    "infinite_bytes": ("model.input_bytes", "finite"),
+    "zero_bandwidth": ("links[2].bandwidth_mbps", "must be > 0"),
+    "wrong_length": ("systems[2].latency_s", "must have 3 entries"),
+    "link_unknown_system": ("links[0].destination", "unknown system 'nucc'"),
+    "pin_unknown_tier": ("constraints.pins[0].tier", "unknown tier 'fog'"),
+    "ban_unknown_node": ("constraints.bans[0].node", "unknown node 'zz'"),
+    "pin_unknown_layer": ("constraints.pins[0].layer", "no node covers model layer 99"),
+    "system_unknown_tier": ("systems[1].tier", "unknown tier 'fog'"),
+    "wrong_format": ("format", "unsupported format"),
+    "allowed_system_wrong_tier": ("constraints.allowed_systems.edge[0]", "is in tier 'cloud'"),
+    "percent_over_100": ("constraints.compute_time_limit_pct.edge", "must be <= 100"),
+    "privacy_too_many": ("constraints.privacy_nodes", "must be <="),
+    "duplicate_system": ("systems[2].name", "duplicate name 'pi'"),
+    "node_input_not_earlier": ("model.nodes[2].inputs[0]", "earlier node"),
+    "unknown_weight": ("objective.weights.happiness", "unknown objective"),
+}
+
+
+def test_every_bad_file_has_a_case() -> None:
+    on_disk = {p.stem for p in (DATA / "bad").glob("*.json")}
+    assert on_disk == set(BAD_FILES)
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_bad_file_raises_one_line_with_file_and_field(name: str) -> None:
+    path = DATA / "bad" / f"{name}.json"
+    with pytest.raises(InvalidInstanceError) as info:
+        load_instance(path)
+    message = str(info.value)
+    field, words = BAD_FILES[name]
+    assert message.startswith(str(path))
+    assert field in message and words in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+@pytest.mark.parametrize("command", ["solve", "validate"])
+def test_bad_file_cli_exit_2_without_traceback(name: str, command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main([command, str(DATA / "bad" / f"{name}.json")])
+    captured = capsys.readouterr()
+    assert code == 2
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert "Traceback" not in captured.err
+
+
+def test_missing_file_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["solve", "does/not/exist.json"]) == 2
+    assert "does/not/exist.json: no such file" in capsys.readouterr().err
+
+
+def test_round_trip_preserves_everything(tmp_path: Path) -> None:
+    data = json.loads((DATA / "tiny.json").read_text())
+    data["constraints"] = {
+        "privacy_nodes": 1,
+        "pins": [{"node": 2, "tier": "cloud"}],
+        "bans": [{"layer": 2, "tier": "edge"}],
+        "allowed_systems": {"edge": ["nuc"]},
+        "excluded_systems": {"cloud": []},
+        "tiers_required": ["device"],
+        "tiers_forbidden": ["edge"],
+        "energy_budget_j": 3.5,
+        "upload_limit_bytes": {"device": 600},
+        "compute_time_limit_s": {"device": 2},
+        "compute_time_limit_pct": {"cloud": 50},
+        "deadline_s": 9,
+    }
+    data["objective"] = {"name": "weighted", "weights": {"latency": 1, "energy": 0.5}}
+    data["options"] = {"return_output": True}
+    data["links"].append({"source": "gpu", "destination": "pi", "latency_ms": 5, "bandwidth_mbps": 10})
+    first = parse_instance(data, "a")
+    first.save(tmp_path / "x.json")
+    second = load_instance(tmp_path / "x.json")
+    assert second.to_dict() == first.to_dict()
+    assert second.constraints == first.constraints
+    assert second.constraints.bans == ((1, 1),)  # layer 2 is in node 1
+    assert second.return_output and second.objective.weights == (("latency", 1.0), ("energy", 0.5))
+
+
+def test_defaults_trust_first_tier_only() -> None:
+    instance = load_instance(DATA / "tiny.json")
+    assert [s.trusted for s in instance.systems] == [True, False, False]
+    assert instance.is_chain
+    assert instance.boundary_bytes.tolist() == [1000, 500, 250, 100]
+
+
+def test_dag_is_loaded_but_refused_by_solvers() -> None:
+    from scission_opt import UnsupportedError, solve
+
+    data = json.loads((DATA / "tiny.json").read_text())
+    data["model"]["nodes"][2]["inputs"] = [0, 1]  # a skip connection
+    instance = parse_instance(data)
+    assert not instance.is_chain
+    for solver in ("exhaustive", "dp", "auto"):
+        with pytest.raises(UnsupportedError, match="not a chain"):
+            solve(instance, solver)
