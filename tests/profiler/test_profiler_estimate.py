@@ -1,0 +1,67 @@
+"""The roofline estimate, on hand-made profiles and on a real one."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from scission_opt.errors import InvalidInstanceError
+from scission_opt.profiler.estimate import Spec, estimate_error, estimate_profile, load_spec, parse_spec
+from scission_opt.profiler.profile import BlockProfile, ModelProfile, Profile, Provenance, load_profile
+from scission_opt.profiler.timing import Timing
+
+SPEC = Spec("gpu", "cloud", peak_flops=1e12, memory_bandwidth=1e11, fixed_s=1e-4, source="sheet")
+
+
+def _t(s: float) -> Timing:
+    return Timing(s, s, s, s, s, 3)
+
+
+def _profile() -> Profile:
+    blocks = (
+        BlockProfile((0, 1), "in", "c", 100, 10, 200, 1e9, 4e9, _t(0.01)),  # compute bound: 4 ms vs memory 10 ms
+        BlockProfile((2, 2), "d", "d", 10, 0, 20, 2e8, 1e6, _t(0.002)),  # memory bound: 2 ms
+    )
+    model = ModelProfile("m", "test", (4,), 16, 3, blocks, _t(0.011), _t(1e-4))
+    return Profile("host", "edge", Provenance(date="2026-01-01T00:00:00+00:00"), (model,), source="host.json")
+
+
+def test_roofline_takes_the_larger_bound():
+    est = estimate_profile(_profile(), SPEC)
+    m = est.model("m")
+    assert m.latency_s == pytest.approx((1e-4 + 1e9 / 1e11, 1e-4 + 2e8 / 1e11))
+    assert m.whole.median_s == pytest.approx(1e-4 + 1e9 / 1e11 + 2e8 / 1e11)
+    assert (est.system, est.tier, est.provenance.method) == ("gpu", "cloud", "estimated")
+    assert "1 TFLOP/s" in est.provenance.note and "sheet" in est.provenance.note
+
+
+def test_efficiency_scales_the_peaks():
+    slow = Spec("g", "cloud", 1e12, 1e11, 0.0, flops_efficiency=0.5, bandwidth_efficiency=0.5)
+    assert slow.seconds(1e12, 0) == pytest.approx(2.0)
+    assert slow.seconds(0, 1e11) == pytest.approx(2.0)
+
+
+def test_error_against_measurement():
+    (row,) = estimate_error(_profile(), estimate_profile(_profile(), SPEC))
+    assert row.blocks == 2
+    assert row.median_block_ratio == pytest.approx(((0.0101 / 0.01) + (0.0021 / 0.002)) / 2)
+    assert row.whole_ratio == pytest.approx(0.0121 / 0.011)
+
+
+def test_estimate_of_a_real_profile_round_trips(tmp_path, mobilenet_profile):
+    est = estimate_profile(load_profile(mobilenet_profile), SPEC)
+    est.save(tmp_path / "e.json")
+    again = load_profile(tmp_path / "e.json")
+    assert again.provenance.method == "estimated"
+    assert again.model("mobilenet_v2").latency_s == est.model("mobilenet_v2").latency_s
+    assert all(x > SPEC.fixed_s for x in est.model("mobilenet_v2").latency_s)
+
+
+def test_spec_file_errors(tmp_path):
+    path = tmp_path / "spec.json"
+    path.write_text(json.dumps({"name": "g", "tier": "cloud", "peak_flops": 0, "memory_bandwidth": 1}))
+    with pytest.raises(InvalidInstanceError, match=r"spec.json: peak_flops: must be > 0"):
+        load_spec(path)
+    with pytest.raises(InvalidInstanceError, match="flops_efficiency: must be <= 1"):
+        parse_spec({"name": "g", "tier": "c", "peak_flops": 1, "memory_bandwidth": 1, "flops_efficiency": 2})
