@@ -521,7 +521,7 @@ def _assemble(instance: "Instance", origins: tuple[int, ...], terms: Terms, d: _
             continue
         v = comp * ((head_tier == t).astype(float) - pct / 100.0)
         nz = np.flatnonzero(v)
-        blocks.append(RowBlock(f"compute_pct_{t}", "limit", np.zeros(len(nz), np.int64), nz, v[nz], np.array([-INF]), np.array([1e-12])))
+        blocks.append(RowBlock(f"compute_pct_{t}", "limit", np.zeros(len(nz), np.int64), nz, v[nz], np.array([-INF]), np.array([0.0])))
 
     # ---- bottleneck: Z >= every stage's compute and every hop's time ----------------
     w = float(terms.bottleneck_weight)

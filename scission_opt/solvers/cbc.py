@@ -39,9 +39,9 @@ _GRACE_S = 0.5
 
 
 def _cbc_path() -> str:
-    from pulp import PULP_CBC_CMD
+    import pulp.apis.coin_api as coin
 
-    path = PULP_CBC_CMD().path
+    path = coin.pulp_cbc_path
     if not path or not os.path.exists(path):
         raise RuntimeError("PuLP's bundled CBC binary is missing")
     return path
@@ -74,7 +74,8 @@ class _MpsWriter:
         rhs = np.where(np.isfinite(hi_a), hi_a, lo_a)
         big = np.zeros(r0)
         np.maximum.at(big, row, np.abs(val))
-        scale = np.where(np.abs(rhs) > 0, np.abs(rhs), np.where(big > 0, big, 1.0))
+        big = np.where(big > 0, big, 1.0)
+        scale = np.where(np.abs(rhs) >= 1e-6 * big, np.abs(rhs), big)
         val = val / scale[row]
         self.n_rows = r0
         self.sense = np.where(lo_a == hi_a, "E", np.where(np.isfinite(hi_a), "L", "G"))

@@ -1,0 +1,185 @@
+"""The MIP solvers (cbc, cpsat) against the exhaustive reference on seeded random instances."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+
+from scission_opt.evaluate import evaluate
+from scission_opt.generate import generate
+from scission_opt.objectives import BUILTIN, Weighted, get_objective
+from scission_opt.plan import Plan
+from scission_opt.result import Status
+from scission_opt.solvers import get_solver
+from scission_opt.solvers._mip import binding_constraints
+from scission_opt.solvers.exhaustive import Exhaustive
+
+MIP_SOLVERS = [name for name in ("cbc",) if get_solver(name).is_available()]
+
+#: Relative tolerance on objectives: cbc's gap is 1e-9; cpsat's integer scaling is documented in cpsat.py.
+RTOL = {"cbc": 1e-7, "cpsat": 1e-6}
+
+
+def _random_plan(inst, rng) -> Plan:
+    """Any plan (feasible or not) for reading off realistic limits."""
+    n, T = inst.n_nodes, inst.n_tiers
+    cuts = np.sort(rng.integers(0, n + 1, T - 1))
+    bounds = (0, *map(int, cuts), n)
+    names = []
+    for t in range(T):
+        pool = [s for s in inst.systems if s.tier == inst.tiers[t]]
+        pick = pool[rng.integers(len(pool))].name
+        names.append(pick if t == 0 or bounds[t + 1] > bounds[t] else None)
+    return Plan(bounds, tuple(names))
+
+
+def random_case(seed: int):
+    """A small instance with random constraints of every kind, and an objective."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 11))
+    T = int(rng.integers(2, 5))
+    k = int(rng.integers(1, 4))
+    inst = generate(n, T, k, seed=seed, return_output=bool(rng.random() < 0.3))
+    systems = list(inst.systems)
+    for i, s in enumerate(systems):
+        changes = {}
+        if inst.system_tier[i] > 0 and rng.random() < 0.3:
+            changes["trusted"] = True
+        if inst.system_tier[i] == 0 and rng.random() < 0.2:
+            changes["trusted"] = False
+        if rng.random() < 0.3:
+            changes["idle_w"] = float(rng.uniform(0, 3))
+        if changes:
+            systems[i] = dataclasses.replace(s, **changes)
+    inst = inst.replace(systems=tuple(systems))
+    ref = evaluate(inst, _random_plan(inst, rng))
+    ref2 = evaluate(inst, _random_plan(inst, rng))
+
+    def frac() -> float:
+        return float(rng.uniform(0.5, 1.5))
+
+    c: dict = {}
+    if rng.random() < 0.3:
+        c["privacy_nodes"] = int(rng.integers(0, min(n, 3) + 1))
+    if rng.random() < 0.2:
+        c["pins"] = ((int(rng.integers(n)), int(rng.integers(T))),)
+    if rng.random() < 0.2:
+        c["bans"] = tuple((int(rng.integers(n)), int(rng.integers(T))) for _ in range(2))
+    if rng.random() < 0.2:
+        t = int(rng.integers(T))
+        names = [s.name for s in inst.systems if s.tier == inst.tiers[t]]
+        allowed = [None] * T
+        allowed[t] = tuple(names[: max(1, len(names) - 1)])
+        c["allowed_systems"] = tuple(allowed)
+    if rng.random() < 0.2:
+        t = int(rng.integers(1, T))
+        excluded = [()] * T
+        excluded[t] = (next(s.name for s in inst.systems if s.tier == inst.tiers[t]),)
+        c["excluded_systems"] = tuple(excluded)
+    if rng.random() < 0.2:
+        c["tiers_required"] = frozenset({int(rng.integers(T))})
+    elif rng.random() < 0.2:
+        c["tiers_forbidden"] = frozenset({int(rng.integers(1, T))})
+    if rng.random() < 0.3:
+        c["energy_budget_j"] = frac() * ref.energy_j
+    if rng.random() < 0.3:
+        c["upload_limit_bytes"] = tuple(
+            frac() * max(ref.upload_bytes[t], ref2.upload_bytes[t], 1.0) if rng.random() < 0.5 else None for t in range(T)
+        )
+    if rng.random() < 0.3:
+        c["compute_time_limit_s"] = tuple(
+            frac() * max(ref.compute_s[t], ref2.compute_s[t]) if rng.random() < 0.5 else None for t in range(T)
+        )
+    if rng.random() < 0.2:
+        c["compute_time_limit_pct"] = tuple(float(rng.uniform(20, 90)) if rng.random() < 0.5 else None for t in range(T))
+    if rng.random() < 0.3:
+        c["deadline_s"] = frac() * min(ref.latency_s, ref2.latency_s)
+    if rng.random() < 0.4:
+        systems = list(inst.systems)
+        for t in range(T):
+            if ref.memory_bytes[t] > 0 and rng.random() < 0.6:
+                i = inst.system_index[_random_plan(inst, rng).systems[0]] if t == 0 else int(
+                    rng.choice([j for j, s in enumerate(inst.systems) if s.tier == inst.tiers[t]])
+                )
+                systems[i] = dataclasses.replace(systems[i], memory_bytes=frac() * ref.memory_bytes[t])
+        inst = inst.replace(systems=tuple(systems))
+    inst = inst.replace(constraints=dataclasses.replace(inst.constraints, **c))
+
+    names = [*BUILTIN, "weighted", "weighted"]
+    name = names[int(rng.integers(len(names)))]
+    if name == "weighted":
+        keys = list(BUILTIN)
+        picked = rng.choice(keys, size=int(rng.integers(1, 4)), replace=False)
+        scale = {"latency": 1.0, "energy": 0.1, "bytes": 1e-7, "throughput": 1.0, "price": 1e3}
+        objective = Weighted(tuple((str(key), float(rng.uniform(0.1, 2.0)) * scale[str(key)]) for key in picked))
+    else:
+        objective = get_objective(name)
+    return inst, objective
+
+
+def _agree(ref, got, rtol: float) -> None:
+    assert got.status is ref.status, (ref.status, got.status, got.message)
+    a = [p.objective for p in ref.plans]
+    b = [p.objective for p in got.plans]
+    assert len(a) == len(b), (a, b)
+    np.testing.assert_allclose(b, a, rtol=rtol, atol=1e-12)
+
+
+@pytest.mark.parametrize("solver_name", MIP_SOLVERS)
+@pytest.mark.parametrize("block", range(4))
+def test_agrees_with_exhaustive(solver_name: str, block: int) -> None:
+    solver = get_solver(solver_name)
+    exhaustive = Exhaustive()
+    statuses = set()
+    for seed in range(block * 30, block * 30 + 30):
+        inst, objective = random_case(seed)
+        top_k = 3 if seed % 2 else 1
+        ref = exhaustive.solve(inst, objective, top_k=top_k)
+        got = solver.solve(inst, objective, top_k=top_k)
+        statuses.add(ref.status)
+        try:
+            _agree(ref, got, RTOL[solver_name])
+        except AssertionError as exc:
+            raise AssertionError(f"seed {seed}, objective {objective.name}: {exc}") from None
+        if got.status is Status.OPTIMAL:
+            assert got.bound <= got.objective * (1 + RTOL[solver_name]) + 1e-12
+    assert Status.OPTIMAL in statuses
+
+
+@pytest.mark.parametrize("solver_name", MIP_SOLVERS)
+def test_binding_constraints_hold(solver_name: str) -> None:
+    inst = generate(40, 3, 2, seed=3)
+    objective = get_objective("latency")
+    bound = binding_constraints(inst, objective)
+    free = Exhaustive().solve(inst, objective)
+    assert free.metrics is not None and not evaluate(bound, free.plan).feasible
+    got = get_solver(solver_name).solve(bound, objective)
+    ref = Exhaustive().solve(bound, objective)
+    _agree(ref, got, RTOL[solver_name])
+
+
+@pytest.mark.parametrize("solver_name", MIP_SOLVERS)
+def test_tiny_time_limit_is_honest(solver_name: str) -> None:
+    inst = binding_constraints(generate(300, 5, 6, seed=7), get_objective("latency"))
+    got = get_solver(solver_name).solve(inst, get_objective("latency"), time_limit=1e-3)
+    assert got.status in (Status.FEASIBLE, Status.TIME_LIMIT), got.status
+    if got.status is Status.FEASIBLE:
+        assert got.bound <= got.objective + 1e-12 or math.isnan(got.bound)
+
+
+@pytest.mark.parametrize("solver_name", MIP_SOLVERS)
+def test_refuses_non_additive_objective(solver_name: str) -> None:
+    class Peak:
+        name = "peak-memory"
+
+        def value(self, instance, plan, metrics):  # type: ignore[no-untyped-def]
+            return max(metrics.memory_bytes)
+
+    solver = get_solver(solver_name)
+    why = solver.unsupported(generate(5, 2, 1), Peak())
+    assert why and "peak-memory" in why
+    with pytest.raises(NotImplementedError):
+        solver.solve(generate(5, 2, 1), Peak())
