@@ -81,6 +81,10 @@ def cmd_solve(args: argparse.Namespace) -> int:
     from .report import format_result
     from .solve import solve
 
+    if args.plot:
+        from .plots import image_format
+
+        image_format(args.plot)  # a bad suffix fails before the solve, not after
     instance = load_instance(args.instance)
     result = solve(
         instance,
@@ -94,6 +98,10 @@ def cmd_solve(args: argparse.Namespace) -> int:
         print(json.dumps(result.to_dict(instance), indent=1))
     else:
         print(format_result(instance, result))
+    if args.plot and result.plan is not None:
+        from .plots import plot_plan
+
+        plot_plan(instance, result.plan, args.plot, metrics=result.metrics)
     return EXIT_OK if result.status.has_plan else EXIT_INFEASIBLE
 
 
@@ -156,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("instance", help="instance JSON file")
     add_solver_options(p)
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--plot", metavar="FILE", help="also write a chart of the best plan (.png or .svg)")
     p.set_defaults(func=cmd_solve)
 
     p = sub.add_parser("compare", help="run every available solver and the exhaustive one; show agreement and time")
