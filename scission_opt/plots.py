@@ -34,7 +34,8 @@ _LINESTYLES = ("-", "--", ":", "-.")
 _MARKERS = ("o", "s", "^", "D", "v", "P")
 
 
-def _format(path: str | Path) -> str:
+def image_format(path: str | Path) -> str:
+    """``png`` or ``svg`` from the file suffix; any other suffix is an error (checked before any work)."""
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:
         raise UnsupportedError(f"{path}: cannot write a {suffix or 'suffix-less'} image; use .png or .svg")
@@ -91,7 +92,7 @@ def plot_plan(
     """
     from .evaluate import evaluate
 
-    fmt = _format(path)
+    fmt = image_format(path)
     m = metrics if metrics is not None else evaluate(instance, plan)
     hops_at: dict[int, list[Any]] = {}
     for hop in m.hops:
@@ -179,7 +180,7 @@ def plot_timeline(
     """One inference against time: a row per system (its blocks) and per hop (ping, then bytes on the wire)."""
     from .evaluate import evaluate
 
-    fmt = _format(path)
+    fmt = image_format(path)
     m = metrics if metrics is not None else evaluate(instance, plan)
     sidx = instance.system_index
     stops = plan.stops()
@@ -268,7 +269,7 @@ def plot_timeline(
 
 def plot_profile(instance: "Instance", path: str | Path, *, title: str | None = None) -> None:
     """Per-block latency on every system (top) and each block's output size (bottom), against the blocks."""
-    fmt = _format(path)
+    fmt = image_format(path)
     n = instance.n_nodes
     fig, (ax_t, ax_b) = _figure(min(22.0, max(8.0, 0.16 * n + 4.0)), 7.0, rows=2, sharex=True)
     xs = list(range(n))

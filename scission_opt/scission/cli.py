@@ -68,6 +68,12 @@ def cmd_scission(args: argparse.Namespace) -> int:
     from ..solve import solve
     from .output import format_results
 
+    if args.plot or args.timeline:
+        from ..plots import image_format
+
+        for path in (args.plot, args.timeline):
+            if path:
+                image_format(path)  # a bad suffix fails before the solve, not after
     instance = _instance(args)
     result = solve(instance, "auto", top_k=args.result_count, time_limit=args.time_limit)
     if not result.plans:
