@@ -215,7 +215,7 @@ def _system(instance: Instance, t: int, name: str, option: str, is_number: bool)
         return name
     if index is not None:
         raise InvalidInstanceError(
-            f"system {name!r} is a {instance.systems[index].tier} system, not a {tier} system", option
+            f"system {name!r} belongs to the {instance.systems[index].tier} tier, not the {tier} tier", option
         )
     here = ", ".join(s.name for s in instance.systems if s.tier == tier) or "none"
     if is_number:
