@@ -83,8 +83,9 @@ class ModelProfile:
         Largest absolute difference between the whole model's output and the
         output of the blocks run in sequence (``None`` for estimates).
     build_s, trace_s, profile_s
-        Wall time to build the model; to trace blocks and count FLOPs; and
-        for the whole profiling of this model, build included.
+        Wall time to build the model; to make the blocks' sub-models, trace
+        them, count their FLOPs and make each block's first (graph-optimising)
+        call; and for the whole profiling of this model, build included.
     """
 
     name: str
