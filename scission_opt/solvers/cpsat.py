@@ -1,0 +1,226 @@
+"""Exact solver: the pruned arc-flow model (see ``_mip``) solved by OR-Tools CP-SAT.
+
+CP-SAT needs integers, so every row is scaled here (formulations/chain-mip.md):
+
+* Limits (memory, deadline, energy, compute time, compute share) are rounded
+  *conservatively*: a block's unit is ``u = (largest coefficient or limit) /
+  2**B`` with ``B = min(40, 61 - log2(terms))`` so no row can overflow;
+  coefficients are rounded up and the limit (with the evaluator's own
+  tolerance) down. A plan CP-SAT accepts therefore always passes the
+  evaluator. The price: a plan whose value lies within ``k * u`` of a limit,
+  ``k`` being the number of its arcs in the row (at most ``n + 1``), may be
+  rejected although it is feasible, i.e. about ``n * 2**-40`` relative to the
+  limit.
+* The objective is rounded to the nearest multiple of ``u_obj = ref / 2**30``,
+  ``ref`` being the shortest-path lower bound of the objective (the largest
+  arc cost when that is 0), and never coarser than ``max cost / 2**50``. The
+  bottleneck variable of the throughput and weighted objectives is measured in
+  the same unit. Optimality tolerance: the plan reported as optimal is within
+  ``(n + 2) * u_obj``, i.e. about ``(n + 2) * 2**-30`` relative (1e-6 at
+  1000 nodes, 1e-8 at 10), of the best plan CP-SAT may accept; the reported
+  bound is lowered by that amount so that it stays a true lower bound.
+
+The solve uses 2 workers; presolve is off on large models, where it cost more
+time than it saved.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import time
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..objectives import Objective
+from ..result import SolveResult
+from ._mip import ArcModel, BackendAnswer, solve_arc_models, unsupported_reason
+from .base import require_supported
+
+if TYPE_CHECKING:
+    from ..instance import Instance
+
+#: Resolution of the objective relative to its reference value.
+OBJECTIVE_BITS = 30
+#: Largest integer coefficient of an arc in the objective is 2**MAX_COEF_BITS (CP-SAT's presolve
+#: returned a wrong optimum on a small model with 2**40-sized coefficients).
+MAX_COEF_BITS = 36
+#: Largest resolution of a limit row relative to its largest coefficient.
+LIMIT_BITS = 30
+#: Models with more arcs than this are solved with presolve off.
+PRESOLVE_MAX_ARCS = 20000
+WORKERS = 2
+
+
+def _objective_unit(model: ArcModel) -> float:
+    cost = np.abs(model.cost)
+    biggest = float(cost.max()) if len(cost) else 0.0
+    w = model.bottleneck_weight
+    if w:
+        for block in model.blocks:
+            if block.kind == "bottleneck":
+                biggest = max(biggest, w * float(np.abs(block.val).max(initial=0.0)) * max(model.instance.n_nodes, 1))
+    ref = abs(model.lower_bound) if math.isfinite(model.lower_bound) and model.lower_bound != 0 else biggest
+    if ref <= 0:
+        return 1.0
+    return max(ref / 2.0**OBJECTIVE_BITS, biggest / 2.0**MAX_COEF_BITS)
+
+
+def _build(model: ArcModel) -> dict:
+    from ortools.sat.python import cp_model
+
+    cp = cp_model.CpModel()
+    proto = cp.proto
+    m = model.n_arcs
+    u_obj = _objective_unit(model)
+    # ---- variables: one boolean per arc, then the extra columns ---------------------------
+    proto.merge_text_format("variables{domain:[0,1]} " * m)
+    units: dict[str, float] = {}
+    for block in model.blocks:
+        if block.kind == "limit":
+            counts = np.bincount(block.row, minlength=block.n_rows) if len(block.row) else np.zeros(1, np.int64)
+            bits = min(LIMIT_BITS, 48 - math.ceil(math.log2(int(counts.max()) + 2)))
+            arc = block.col < m
+            big = max(float(np.abs(block.val[arc]).max(initial=0.0)), float(np.abs(block.hi[np.isfinite(block.hi)]).max(initial=0.0)))
+            units[block.name] = (big if big > 0 else 1.0) / 2.0**bits
+        elif block.kind == "bottleneck":
+            units[block.name] = u_obj / model.bottleneck_weight
+    extra_ub: list[int] = []
+    for extra in model.extras:
+        unit = units[extra.block]
+        ub = math.ceil(extra.ub / unit) if math.isfinite(extra.ub) else None
+        if ub is None:
+            # the bottleneck never needs to exceed the largest single time in its rows
+            block = next(b for b in model.blocks if b.name == extra.block)
+            sums = np.zeros(block.n_rows)
+            arc = block.col < m
+            np.add.at(sums, block.row[arc], np.abs(block.val[arc]))
+            ub = math.ceil(float(sums.max(initial=0.0)) / unit) + 1
+        var = proto.variables.add()
+        var.domain.extend([0, int(ub)])
+        extra_ub.append(int(ub))
+    ub_all = np.concatenate([np.ones(m, dtype=np.int64), np.array(extra_ub, dtype=np.int64)])
+
+    # ---- rows ------------------------------------------------------------------------------
+    def add_rows(row: np.ndarray, col: np.ndarray, coef: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
+        order = np.argsort(row, kind="stable")
+        row, col, coef = row[order], col[order], coef[order]
+        starts = np.searchsorted(row, np.arange(len(lo) + 1))
+        cols, coefs = col.tolist(), coef.tolist()
+        # exact activity bounds keep the row domains small (CP-SAT's presolve misbehaved with +-2**62)
+        low = np.zeros(len(lo), dtype=np.int64)
+        high = np.zeros(len(lo), dtype=np.int64)
+        np.add.at(low, row, np.minimum(coef, 0) * ub_all[col])
+        np.add.at(high, row, np.maximum(coef, 0) * ub_all[col])
+        lo = np.where(lo < low, low, lo)
+        hi = np.where(hi > high, np.maximum(high, lo), hi)
+        lo_l, hi_l = lo.tolist(), hi.tolist()
+        for r in range(len(lo)):
+            a, b = starts[r], starts[r + 1]
+            if a == b:
+                if lo_l[r] > 0 or hi_l[r] < 0:
+                    raise AssertionError("an empty row that cannot hold")
+                continue
+            ct = proto.constraints.add()
+            ct.linear.vars.extend(cols[a:b])
+            ct.linear.coeffs.extend(coefs[a:b])
+            ct.linear.domain.extend([lo_l[r], hi_l[r]])
+
+    for block in model.blocks:
+        arc = block.col < m
+        if block.kind == "exact":
+            coef = np.rint(block.val).astype(np.int64)
+            lo = np.where(np.isfinite(block.lo), np.rint(block.lo), -(2**62)).astype(np.int64)
+            hi = np.where(np.isfinite(block.hi), np.rint(block.hi), 2**62).astype(np.int64)
+        elif block.kind == "limit":
+            unit = units[block.name]
+            coef = np.where(arc, np.ceil(block.val / unit), np.rint(block.val)).astype(np.int64)
+            lo = np.full(block.n_rows, -(2**62), dtype=np.int64)
+            hi = np.floor(block.hi / unit).astype(np.int64)
+        else:  # bottleneck rows: times in the objective's unit, the Z column itself unscaled
+            unit = units[block.name]
+            coef = np.where(arc, np.rint(block.val / unit), np.rint(block.val)).astype(np.int64)
+            lo = np.full(block.n_rows, -(2**62), dtype=np.int64)
+            hi = np.zeros(block.n_rows, dtype=np.int64)
+        if len(hi) and (np.abs(coef).max(initial=0) > 2**62):
+            raise AssertionError("a scaled row overflows")
+        add_rows(block.row, block.col, coef, lo, hi)
+
+    # exactly one arc enters each node (implied by the flow rows; it helps CP-SAT propagate)
+    into = np.flatnonzero(model.kind != 2)
+    layers = model.node[into]
+    order = np.argsort(layers, kind="stable")
+    split = np.searchsorted(layers[order], np.arange(model.instance.n_nodes + 1))
+    members = into[order].tolist()
+    for b in range(model.instance.n_nodes):
+        ct = proto.constraints.add()
+        ct.exactly_one.literals.extend(members[split[b] : split[b + 1]])
+
+    # ---- objective ------------------------------------------------------------------------
+    obj = np.rint(model.cost / u_obj).astype(np.int64)
+    nz = np.flatnonzero(obj)
+    vars_ = nz.tolist()
+    coeffs = obj[nz].tolist()
+    for j, extra in enumerate(model.extras):
+        if extra.obj:
+            vars_.append(m + j)
+            coeffs.append(1)  # Z is measured in u_obj / w, so w * Z costs exactly Z units
+    proto.objective.vars.extend(vars_)
+    proto.objective.coeffs.extend(coeffs)
+    return {"cp": cp, "u_obj": u_obj, "n_cuts": 0}
+
+
+def _run_cpsat(model: ArcModel, seconds: float, state: dict) -> BackendAnswer:
+    from ortools.sat.python import cp_model
+
+    if "cp" not in state:
+        state.update(_build(model))
+    cp = state["cp"]
+    for cut in model.cuts[state["n_cuts"] :]:
+        ct = cp.proto.constraints.add()
+        ct.linear.vars.extend(cut.tolist())
+        ct.linear.coeffs.extend([1] * len(cut))
+        ct.linear.domain.extend([0, len(cut) - 1])
+    state["n_cuts"] = len(model.cuts)
+    solver = cp_model.CpSolver()
+    params = solver.parameters
+    params.num_workers = WORKERS
+    if math.isfinite(seconds):
+        params.max_time_in_seconds = max(seconds, 0.001)
+    if model.n_arcs > PRESOLVE_MAX_ARCS:
+        params.cp_model_presolve = False
+    status = solver.solve(cp)
+    u_obj = state["u_obj"]
+    slack = (model.instance.n_nodes + 2) * u_obj
+    if status == cp_model.INFEASIBLE:
+        return BackendAnswer("infeasible", bound=math.inf)
+    if status == cp_model.MODEL_INVALID:
+        raise RuntimeError(f"CP-SAT rejected the model: {cp.validate()}")
+    bound = solver.best_objective_bound * u_obj - slack
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return BackendAnswer("unknown", bound=bound if status != cp_model.UNKNOWN else math.nan)
+    values = np.fromiter(solver.response_proto.solution, dtype=np.int64)[: model.n_arcs]
+    chosen = np.flatnonzero(values > 0)
+    return BackendAnswer("optimal" if status == cp_model.OPTIMAL else "feasible", chosen, bound=bound)
+
+
+class CPSAT:
+    """Exact solver: pruned arc-flow model with integer-scaled data, solved by OR-Tools CP-SAT."""
+
+    name = "cpsat"
+
+    def is_available(self) -> bool:
+        return importlib.util.find_spec("ortools") is not None
+
+    def unsupported(self, instance: "Instance", objective: Objective) -> str | None:
+        return unsupported_reason(instance, objective)
+
+    def solve(
+        self, instance: "Instance", objective: Objective, *, top_k: int = 1, time_limit: float | None = None
+    ) -> SolveResult:
+        started = time.perf_counter()
+        require_supported(self, instance, objective)
+        return solve_arc_models(
+            self.name, _run_cpsat, instance, objective, top_k=top_k, time_limit=time_limit, started=started
+        )
