@@ -108,7 +108,7 @@ def plot_plan(
             slots.append(("node", i))
 
     n_slots = len(slots)
-    fig, (ax,) = _figure(min(24.0, max(8.0, 0.22 * n_slots + 5.0)), 5.2)
+    fig, (ax,) = _figure(min(18.0, max(8.0, 0.16 * n_slots + 5.0)), 5.2)
     sidx = instance.system_index
     tick_pos, tick_labels = [], []
     top = 0.0
@@ -200,7 +200,7 @@ def plot_timeline(
             # Too many blocks to tell apart: one bar named by the tier's whole layer range.
             r = plan.node_range(t)
             first, last = instance.nodes[r.start].layers[0], instance.nodes[r.stop - 1].layers[1]
-            segments = [(segments[0][0], clock - segments[0][0], f"layers {first}-{last} ({len(segments)} blocks)")]
+            segments = [(segments[0][0], clock - segments[0][0], f"layers {first}-{last}")]
         rows.append((f"{system}\n({instance.tiers[t]})", "compute", segments, tier_colour(t)))
         if k < len(hops):
             hop = hops[k]
