@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..instance import Instance
+    from ..result import SolveResult
 
 
 def _count(text: str) -> int:
@@ -16,6 +17,16 @@ def _count(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
     return value
 
 
@@ -80,6 +91,9 @@ def cmd_scission(args: argparse.Namespace) -> int:
         print(f"no configuration meets the criteria: {result.message or result.status.value}", file=sys.stderr)
         return EXIT_INFEASIBLE
     print(format_results(instance, result))
+    note = zero_time_note(instance, result)
+    if note:
+        print(note, file=sys.stderr)
     if args.plot or args.timeline:
         from ..plots import plot_plan, plot_timeline
 
@@ -89,6 +103,22 @@ def cmd_scission(args: argparse.Namespace) -> int:
         if args.timeline:
             plot_timeline(instance, best.plan, args.timeline, metrics=best.metrics)
     return EXIT_OK
+
+
+def zero_time_note(instance: "Instance", result: "SolveResult") -> str | None:
+    """A note for results where a used edge or cloud tier computes 0 s (where Scission's own figures differ)."""
+    ranks = [
+        str(rank)
+        for rank, ranked in enumerate(result.plans, 1)
+        if any(ranked.plan.used(t) and ranked.metrics.compute_s[t] == 0 for t in range(1, instance.n_tiers))
+    ]
+    if not ranks:
+        return None
+    return (
+        f"note: in result{'s' if len(ranks) > 1 else ''} {', '.join(ranks)} a used edge or cloud tier runs only blocks "
+        "measured at 0 s; Scission takes such a tier for unused and drops its transfers, so its own figures for "
+        "these plans are too low. The figures above include every transfer."
+    )
 
 
 def cmd_import_scission(args: argparse.Namespace) -> int:
@@ -115,7 +145,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     _add_query_options(p)
     p.add_argument("--result-count", type=_count, default=5, metavar="K", help="how many results (default 5)")
-    p.add_argument("--time-limit", type=float, default=None, metavar="S", help="solver wall-clock limit, seconds")
+    p.add_argument("--time-limit", type=_seconds, default=None, metavar="S", help="solver wall-clock limit, seconds")
     p.add_argument("--plot", metavar="FILE", help="write a chart of the best plan (.png or .svg)")
     p.add_argument("--timeline", metavar="FILE", help="write a timeline of one inference with the best plan (.png or .svg)")
     p.set_defaults(func=cmd_scission)

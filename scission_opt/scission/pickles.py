@@ -160,10 +160,10 @@ def _record(raw: Any, source: str, where: str) -> LayerBenchmark:
         raise InvalidInstanceError(f"{RECORD_CLASS} record has no attribute dict", source, where)
     values: dict[str, Any] = {}
     for key, kind in _FIELDS.items():
+        if key == "device" and state.get(key) is None:
+            values[key] = ""  # a free-text label that some files leave out
+            continue
         if key not in state:
-            if key == "device":
-                values[key] = ""
-                continue
             raise InvalidInstanceError(f"{RECORD_CLASS} record lacks {key!r}", source, where)
         value = state[key]
         if kind is float:

@@ -107,8 +107,9 @@ def test_zero_second_blocks_still_pay_their_transfers(capsys: pytest.CaptureFixt
     times = {"device-pi": TIMES["device-pi"], "edge-z": [0.0, 0.0, 0.4, 0.2], "cloud-gpu(1)": TIMES["cloud-gpu(1)"]}
     network = "pi,z,10,8\nz,gpu(1),50,80\npi,gpu(1),100,2\n"
     bench = make_bench(tmp_path / "b", times, network)
-    code, lines, _ = run(capsys, bench, "-e", "3", "-c", "6", "--result-count", "2")
+    code, lines, err = run(capsys, bench, "-e", "3", "-c", "6", "--result-count", "2")
     assert code == 0
+    assert err.startswith("note: in results 1, 2 a used edge or cloud tier runs only blocks measured at 0 s")
     assert lines[0] == f"[1] 0.4100s - 0.6500MB - {NO_DEVICE}, Edge(z) = 0 - 5, Cloud(gpu(1)) = 6 - 12"
     # Rank 2 also runs 0-2 on pi: 1.0 + (0.01 + 1.0) + 0 + (0.05 + 0.05) + 0.15 = 2.26 s (1.0 + 0.5 MB).
     assert lines[1] == "[2] 2.2600s - 1.5000MB - Device(pi) = 0 - 2, Edge(z) = 3 - 5, Cloud(gpu(1)) = 6 - 12"
