@@ -110,44 +110,46 @@ def plot_plan(
     n_slots = len(slots)
     fig, (ax,) = _figure(min(18.0, max(8.0, 0.16 * n_slots + 5.0)), 5.2)
     sidx = instance.system_index
+    heights = [
+        float(instance.latency[sidx[plan.systems[plan.tier_of_node(item)]], item]) if kind == "node" else item.time_s  # type: ignore[index]
+        for kind, item in slots
+    ]
+    top = max(heights, default=0.0)
     tick_pos, tick_labels = [], []
-    top = 0.0
     for x, (kind, item) in enumerate(slots):
         if kind == "node":
             t = plan.tier_of_node(item)
-            system = plan.systems[t]
-            height = float(instance.latency[sidx[system], item])  # type: ignore[index]
-            ax.bar(x, height, width=0.8, color=tier_colour(t), edgecolor="white", linewidth=0.4)
+            ax.bar(x, heights[x], width=0.8, color=tier_colour(t), edgecolor="white", linewidth=0.4)
+            if heights[x] == 0:
+                # A block measured at 0 s still runs on its tier: mark it on the axis.
+                ax.plot([x - 0.4, x + 0.4], [0, 0], color=tier_colour(t), linewidth=4, solid_capstyle="butt", clip_on=False)
+                if n_slots <= 40:
+                    ax.annotate("0 s", (x, 0), xytext=(0, 4), textcoords="offset points", ha="center", fontsize=7,
+                                color="#404040")
             tick_pos.append(x)
             tick_labels.append(_layers(instance, item))
-        else:
-            hop = item
-            ax.bar(
-                x,
-                hop.time_s,
-                width=0.8,
-                color="white",
-                edgecolor=TRANSFER_COLOUR,
-                hatch="///",
-                linewidth=1.0,
-            )
-            height = hop.time_s
-            # Keep the label inside the axes at either end.
-            align = "left" if x == 0 else "right" if x == n_slots - 1 else "center"
-            ax.annotate(
-                f"{hop.source} \u2192 {hop.destination}\n{_megabytes(hop.bytes)}, {hop.time_s:.3g} s",
-                (x - 0.4 if align == "left" else x + 0.4 if align == "right" else x, hop.time_s),
-                xytext=(0, 3),
-                textcoords="offset points",
-                ha=align,
-                va="bottom",
-                fontsize=7,
-                color="#404040",
-            )
-        top = max(top, height)
+            continue
+        hop = item
+        ax.bar(x, hop.time_s, width=0.8, color="white", edgecolor=TRANSFER_COLOUR, hatch="///", linewidth=1.0)
+        # Label above the hop and its neighbours so the text never crosses a bar; keep it inside the axes.
+        clear = max(heights[max(0, x - 1) : x + 2])
+        align = "left" if x == 0 else "right" if x == n_slots - 1 else "center"
+        anchor = x - 0.4 if align == "left" else x + 0.4 if align == "right" else x
+        if clear > hop.time_s:
+            ax.plot([x, x], [hop.time_s, clear + 0.01 * top], color=TRANSFER_COLOUR, linewidth=0.6, linestyle=":")
+        ax.annotate(
+            f"{hop.source} \u2192 {hop.destination}\n{_megabytes(hop.bytes)}, {hop.time_s:.3g} s",
+            (anchor, clear + 0.01 * top),
+            xytext=(0, 2),
+            textcoords="offset points",
+            ha=align,
+            va="bottom",
+            fontsize=7,
+            color="#404040",
+        )
 
     ax.set_xlim(-0.7, n_slots - 0.3)
-    ax.set_ylim(0, top * 1.25 if top > 0 else 1.0)
+    ax.set_ylim(0, top * 1.3 if top > 0 else 1.0)
     _thin_ticks(ax, tick_pos, tick_labels)
     ax.set_xlabel("block (model layers); hatched bars are transfers between tiers")
     ax.set_ylabel("time (s)")
@@ -189,6 +191,7 @@ def plot_timeline(
 
     # Rows top to bottom in data order: stop, hop, stop, hop, ... (and the result's way back).
     rows: list[tuple[str, str, list[tuple[float, float, str]], str]] = []  # (label, kind, segments, colour)
+    ranges: dict[int, str] = {}  # row -> the layers a compute row runs
     clock = 0.0
     for k, (t, system) in enumerate(stops):
         segments: list[tuple[float, float, str]] = []
@@ -202,6 +205,10 @@ def plot_timeline(
             first, last = instance.nodes[r.start].layers[0], instance.nodes[r.stop - 1].layers[1]
             segments = [(segments[0][0], clock - segments[0][0], f"layers {first}-{last}")]
         rows.append((f"{system}\n({instance.tiers[t]})", "compute", segments, tier_colour(t)))
+        r = plan.node_range(t)
+        ranges[len(rows) - 1] = (
+            f"layers {instance.nodes[r.start].layers[0]}-{instance.nodes[r.stop - 1].layers[1]}" if r else ""
+        )
         if k < len(hops):
             hop = hops[k]
             ping = hop.time_s - hop.transfer_s
@@ -230,6 +237,11 @@ def plot_timeline(
             if width >= end * 0.0105 * max(3, len(text)):
                 ax.text(start + width / 2, y, text, ha="center", va="center", fontsize=7,
                         color="white" if kind == "compute" else "black")
+        if kind == "compute" and segments and sum(w for _, w, _ in segments) == 0:
+            # Blocks measured at 0 s: no width to draw, so mark the instant they run.
+            ax.plot([segments[0][0]], [y], marker="D", markersize=7, color=colour, linestyle="none")
+            ax.annotate(f"{ranges[y]} measured at 0 s", (segments[0][0], y), xytext=(-8, 0), textcoords="offset points",
+                        ha="right", va="center", fontsize=7, color="#404040")
         if kind == "compute" and not segments:
             ax.text(0, y, "  raw input born here, runs no block", ha="left", va="center", fontsize=7, color="#404040")
         if kind == "compute" and segments:
