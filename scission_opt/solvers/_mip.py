@@ -544,7 +544,9 @@ def _assemble(instance: "Instance", origins: tuple[int, ...], terms: Terms, d: _
             bcol += [hops, np.full(len(slot), j)]
             bval += [hop_s[hops], -np.ones(len(slot))]
             r += len(slot)
-        if r:
+        if not r:
+            extras.pop()  # nothing takes time: the bottleneck is 0
+        else:
             blocks.append(
                 RowBlock("bottleneck", "bottleneck", np.concatenate(brow), np.concatenate(bcol), np.concatenate(bval), np.full(r, -INF), np.zeros(r))
             )
@@ -755,7 +757,7 @@ def solve_arc_models(
 
 
 # ---------------------------------------------------------------------------
-# Binding constraints for benchmarks and tests
+# The best plan when no constraint needs a row
 
 
 def shortest_plan(instance: "Instance", objective: Objective) -> Plan | None:
@@ -771,45 +773,3 @@ def shortest_plan(instance: "Instance", objective: Objective) -> Plan | None:
         if best is None or value < best[0]:
             best = (value, plan)
     return None if best is None else best[1]
-
-
-def binding_constraints(
-    instance: "Instance",
-    objective: Objective,
-    kinds: tuple[str, ...] = ("memory", "energy", "privacy", "upload"),
-    fraction: float = 0.8,
-) -> "Instance":
-    """A copy of ``instance`` with constraints that the unconstrained optimum breaks.
-
-    ``privacy``: the nodes up to the first one the optimum runs off the first
-    tier (at least 1), plus 2; ``memory``: every system that the optimum uses
-    gets ``fraction`` x the memory the optimum puts on it; ``energy``:
-    ``fraction`` x the optimum's first-tier energy; ``upload``: the first
-    tier may send ``fraction`` x what the optimum sends. The result may be
-    infeasible; callers that need a feasible one should check.
-    """
-    from ..evaluate import evaluate as _evaluate
-
-    plan = shortest_plan(instance, objective)
-    if plan is None:
-        return instance
-    metrics = _evaluate(instance, plan)
-    c = instance.constraints
-    T = instance.n_tiers
-    changes: dict[str, Any] = {}
-    systems = list(instance.systems)
-    if "privacy" in kinds:
-        off = plan.bounds[1] if T > 1 else instance.n_nodes
-        changes["privacy_nodes"] = int(min(instance.n_nodes, max(1, off) + 2))
-    if "energy" in kinds:
-        changes["energy_budget_j"] = fraction * metrics.energy_j
-    if "upload" in kinds:
-        up = list(c.upload_limit_bytes) or [None] * T
-        up[0] = fraction * metrics.upload_bytes[0] if metrics.upload_bytes[0] > 0 else up[0]
-        changes["upload_limit_bytes"] = tuple(up)
-    if "memory" in kinds:
-        for t in range(T):
-            if plan.used(t):
-                s = instance.system_index[plan.systems[t]]  # type: ignore[index]
-                systems[s] = dataclasses.replace(systems[s], memory_bytes=fraction * metrics.memory_bytes[t])
-    return instance.replace(constraints=dataclasses.replace(c, **changes), systems=tuple(systems))

@@ -20,8 +20,11 @@ CP-SAT needs integers, so every row is scaled here (formulations/chain-mip.md):
   1000 nodes, 1e-8 at 10), of the best plan CP-SAT may accept; the reported
   bound is lowered by that amount so that it stays a true lower bound.
 
-The solve uses 2 workers; presolve is off on large models, where it cost more
-time than it saved.
+The solve uses 2 workers with presolve off: on this model presolve is the
+slower path on large instances, and CP-SAT 9.15's presolve returned a worse
+plan as OPTIMAL on about 0.3% of small random models with coefficients around
+2**30 (seeds 2021, 2135, 2692, 3371 of ``tests/solvers/test_mip.random_case``;
+none of 3000 failed with presolve off).
 """
 
 from __future__ import annotations
@@ -48,8 +51,8 @@ OBJECTIVE_BITS = 30
 MAX_COEF_BITS = 36
 #: Largest resolution of a limit row relative to its largest coefficient.
 LIMIT_BITS = 30
-#: Models with more arcs than this are solved with presolve off.
-PRESOLVE_MAX_ARCS = 20000
+#: CP-SAT presolve (see the module docstring for why it is off).
+PRESOLVE = False
 WORKERS = 2
 
 
@@ -188,8 +191,7 @@ def _run_cpsat(model: ArcModel, seconds: float, state: dict) -> BackendAnswer:
     params.num_workers = WORKERS
     if math.isfinite(seconds):
         params.max_time_in_seconds = max(seconds, 0.001)
-    if model.n_arcs > PRESOLVE_MAX_ARCS:
-        params.cp_model_presolve = False
+    params.cp_model_presolve = PRESOLVE
     status = solver.solve(cp)
     u_obj = state["u_obj"]
     slack = (model.instance.n_nodes + 2) * u_obj

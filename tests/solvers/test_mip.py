@@ -9,15 +9,14 @@ import numpy as np
 import pytest
 
 from scission_opt.evaluate import evaluate
-from scission_opt.generate import generate
+from scission_opt.generate import generate, with_binding_constraints
 from scission_opt.objectives import BUILTIN, Weighted, get_objective
 from scission_opt.plan import Plan
 from scission_opt.result import Status
 from scission_opt.solvers import get_solver
-from scission_opt.solvers._mip import binding_constraints
 from scission_opt.solvers.exhaustive import Exhaustive
 
-MIP_SOLVERS = [name for name in ("cbc",) if get_solver(name).is_available()]
+MIP_SOLVERS = [name for name in ("cbc", "cpsat") if get_solver(name).is_available()]
 
 #: Relative tolerance on objectives: cbc's gap is 1e-9; cpsat's integer scaling is documented in cpsat.py.
 RTOL = {"cbc": 1e-7, "cpsat": 1e-6}
@@ -42,7 +41,9 @@ def random_case(seed: int):
     n = int(rng.integers(1, 11))
     T = int(rng.integers(2, 5))
     k = int(rng.integers(1, 4))
-    inst = generate(n, T, k, seed=seed, return_output=bool(rng.random() < 0.3))
+    inst = generate(
+        n, T, k, seed=seed, return_output=bool(rng.random() < 0.3), idle=bool(rng.random() < 0.5), memory=bool(rng.random() < 0.5)
+    )
     systems = list(inst.systems)
     for i, s in enumerate(systems):
         changes = {}
@@ -151,11 +152,11 @@ def test_agrees_with_exhaustive(solver_name: str, block: int) -> None:
 
 @pytest.mark.parametrize("solver_name", MIP_SOLVERS)
 def test_binding_constraints_hold(solver_name: str) -> None:
-    inst = generate(40, 3, 2, seed=3)
+    inst = generate(40, 3, 2, seed=3, idle=True)
     objective = get_objective("latency")
-    bound = binding_constraints(inst, objective)
+    bound = with_binding_constraints(inst)
     free = Exhaustive().solve(inst, objective)
-    assert free.metrics is not None and not evaluate(bound, free.plan).feasible
+    assert free.plan is not None and not evaluate(bound, free.plan).feasible
     got = get_solver(solver_name).solve(bound, objective)
     ref = Exhaustive().solve(bound, objective)
     _agree(ref, got, RTOL[solver_name])
@@ -163,7 +164,7 @@ def test_binding_constraints_hold(solver_name: str) -> None:
 
 @pytest.mark.parametrize("solver_name", MIP_SOLVERS)
 def test_tiny_time_limit_is_honest(solver_name: str) -> None:
-    inst = binding_constraints(generate(300, 5, 6, seed=7), get_objective("latency"))
+    inst = with_binding_constraints(generate(300, 5, 6, seed=7, idle=True))
     got = get_solver(solver_name).solve(inst, get_objective("latency"), time_limit=1e-3)
     assert got.status in (Status.FEASIBLE, Status.TIME_LIMIT), got.status
     if got.status is Status.FEASIBLE:
