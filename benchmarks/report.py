@@ -1,0 +1,333 @@
+"""From result rows to ``results.md`` (machine, goals, tables), ``machine.json`` and the plot."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from .measure import SOLVERS
+
+EXACT = ("exhaustive", "dp", "cpsat", "cbc")
+LABEL = {
+    "exhaustive": "exhaustive",
+    "dp": "dp",
+    "cpsat": "cpsat",
+    "cbc": "cbc",
+    "scission_baseline": "Scission-style",
+}
+GOAL_CASE = "n1000-t6-s8"
+SPEED_CASE = "n100-t3-s1"
+
+
+def _ms(seconds: float) -> str:
+    ms = seconds * 1000
+    if ms < 1:
+        return f"{ms:.3f}"
+    if ms < 100:
+        return f"{ms:.2f}"
+    return f"{ms:,.0f}"
+
+
+def _num(x: float) -> str:
+    return f"{x:.3g}" if x < 1e6 else f"{x:.2e}"
+
+
+def cell(row: dict[str, Any] | None) -> str:
+    """A table cell: median ms, or why there is none."""
+    if row is None:
+        return ""
+    status = row["status"]
+    t = row.get("time_median_s", math.nan)
+    if status == "optimal":
+        text = _ms(t)
+    elif status == "infeasible":
+        text = f"{_ms(t)} (infeasible)"
+    elif status == "feasible":
+        bound, obj = row.get("bound", math.nan), row.get("objective", math.nan)
+        gap = abs(obj - bound) / max(abs(obj), 1e-12) if not (math.isnan(bound) or math.isnan(obj)) else math.nan
+        text = f"cap ({_ms(t)}): feasible" + ("" if math.isnan(gap) else f", gap {gap:.1%}")
+    elif status == "time_limit":
+        text = f"cap ({_ms(t)}): no plan"
+    elif status == "killed":
+        text = "killed at hard cap"
+    elif status == "skipped":
+        note = row.get("note", "")
+        if "plans" in note and row.get("plans"):
+            text = f"skipped: {_num(row['plans'])} plans"
+        elif "scenarios" in note and row.get("scission_scenarios"):
+            text = f"skipped: {_num(row['scission_scenarios'])} scenarios"
+        else:
+            text = "skipped: smaller case hit cap"
+    elif status == "not available":
+        text = "n/a"
+    elif status == "unsupported":
+        text = "unsupported"
+    else:
+        text = status
+    if row.get("agrees") is False:
+        text += " **DIFFERS**"
+    return text
+
+
+def _index(rows: list[dict[str, Any]]) -> dict[tuple[str, str, str, int], dict[str, dict[str, Any]]]:
+    out: dict[tuple[str, str, str, int], dict[str, dict[str, Any]]] = defaultdict(dict)
+    for r in rows:
+        out[(r["family"], r["name"], r["constraints"], int(r["top_k"]))][r["solver"]] = r
+    return out
+
+
+def _agreement(by_solver: dict[str, dict[str, Any]]) -> str:
+    marks = [r.get("agrees") for r in by_solver.values()]
+    refs = {r.get("reference") for r in by_solver.values() if r.get("agrees") is not None}
+    if any(m is False for m in marks):
+        return "**DIFFERS**"
+    if any(m is True for m in marks):
+        return "all agree with " + "/".join(sorted(refs))
+    return "-"
+
+
+def _table(header: list[str], body: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in body]
+    return lines
+
+
+def _best_exact(by_solver: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    proven = [r for s, r in by_solver.items() if s in EXACT and r["status"] in ("optimal", "infeasible")]
+    return min(proven, key=lambda r: r["time_median_s"]) if proven else None
+
+
+# ---------------------------------------------------------------------------
+# Goals
+
+
+def goals(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Each goal of the issues with its target, the measured figure and whether it is met."""
+    idx = _index(rows)
+    out: list[dict[str, str]] = []
+
+    def add(goal: str, target: str, measured: str, met: bool | None) -> None:
+        out.append({"goal": goal, "target": target, "measured": measured, "met": {True: "yes", False: "**no**", None: "not measured"}[met]})
+
+    case = idx.get(("synthetic", GOAL_CASE, "binding", 1), {})
+    best = _best_exact(case)
+    if best:
+        others = ", ".join(f"{s} {cell(r)} ms" if r['status'] == 'optimal' else f"{s} {cell(r)}" for s, r in case.items() if s in EXACT and s != best["solver"])
+        add("1000 nodes x 6 tiers x 8 systems, memory + energy + upload + privacy: proven optimum", "< 2 s",
+            f"{best['solver']} {_ms(best['time_median_s'])} ms ({best['status']}); {others}", best["time_median_s"] < 2.0)  # fmt: skip
+    else:
+        add("1000 x 6 x 8 with constraints: proven optimum", "< 2 s", "no proven optimum", None if not case else False)
+
+    r = idx.get(("synthetic", GOAL_CASE, "none", 1), {}).get("dp")
+    add("dp, 1000 nodes x 6 tiers x 8 systems, no side constraints, in process", "< 10 ms",
+        f"{_ms(r['time_median_s'])} ms" if r and r["status"] == "optimal" else "not run",
+        (r["time_median_s"] < 0.010) if r and r["status"] == "optimal" else None)  # fmt: skip
+
+    for constraints in ("none", "binding"):
+        ratios, agree, n = [], True, 0
+        for (fam, name, cons, k), by_solver in idx.items():
+            if fam != "shipped" or cons != constraints or k != 5:
+                continue
+            base, best = by_solver.get("scission_baseline"), _best_exact(by_solver)
+            if not base or not best or base["status"] not in ("optimal", "infeasible"):
+                continue
+            n += 1
+            ratios.append(base["time_median_s"] / best["time_median_s"])
+            agree &= base.get("agrees") is True or (base["objectives"] == [] and best["objectives"] == [])
+        if ratios:
+            worst = min(ratios)
+            add(f"shipped instances, top-5, constraints {constraints}: best exact solver vs Scission-style baseline",
+                ">= 100x faster, identical objectives",
+                f"{n} instances: speed-up min {worst:,.0f}x, median {statistics.median(ratios):,.0f}x; objectives "
+                + ("identical" if agree else "**differ**"), worst >= 100 and agree)  # fmt: skip
+        else:
+            add(f"shipped instances, top-5, constraints {constraints}: vs Scission-style baseline", ">= 100x faster", "no shipped instances measured", None)
+
+    case = idx.get(("synthetic", SPEED_CASE, "none", 1), {})
+    for solver, limit in (("dp", 0.001), ("exhaustive", 0.020)):
+        r = case.get(solver)
+        ok = r is not None and r["status"] == "optimal"
+        add(f"{solver}, 100 nodes x 3 tiers x 1 system, in process", f"< {limit * 1000:g} ms",
+            f"{_ms(r['time_median_s'])} ms" if ok else "not run", (r["time_median_s"] < limit) if ok else None)  # fmt: skip
+
+    procs = {r["solver"]: r for r in rows if r["family"] == "process"}
+    r = procs.get("python -m scission_opt solve")
+    if r:
+        bare = procs.get("python -c pass")
+        imp = procs.get("python -c 'import scission_opt'")
+        detail = f"{_ms(r['time_median_s'])} ms median of {r['repeats']}"
+        if bare and imp:
+            detail += f" (bare python {_ms(bare['time_median_s'])} ms, import scission_opt {_ms(imp['time_median_s'])} ms)"
+        add("whole process: python -m scission_opt solve, 25 nodes", "< 500 ms", detail, r["status"] == "ok" and r["time_median_s"] < 0.5)
+    else:
+        add("whole process: python -m scission_opt solve, 25 nodes", "< 500 ms", "not run", None)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Markdown
+
+
+def markdown(rows: list[dict[str, Any]], machine: dict[str, Any]) -> str:
+    idx = _index(rows)
+    solvers = [s for s in SOLVERS if any(r["solver"] == s for r in rows)]
+    settings = machine.get("settings", {})
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Made by `{machine.get('command', 'python benchmarks/run.py')}` at commit {machine.get('commit', '?')} on "
+        f"{machine.get('date_utc', '?')} UTC; machine: {machine.get('cpu', '?')}, {machine.get('cores', '?')} cores, "
+        f"Python {machine.get('python', '?')}, " + ", ".join(f"{k} {v}" for k, v in machine.get("versions", {}).items())
+        + f". Load average at start {machine.get('load_average')}, at end {machine.get('load_average_end')}"
+        " (the machine is shared: expect noise). Harness wall time "
+        f"{machine.get('harness_wall_s', '?')} s.",
+        "",
+        "Times are in-process wall milliseconds (`time.perf_counter` around `solver.solve`, model building and the "
+        "evaluator's re-scoring included), median of repeats (up to "
+        f"{settings.get('max_repeats', '?')}, fewer for slow runs). Every solve gets `time_limit="
+        f"{settings.get('time_cap_s', '?')}` s; a run still going after {settings.get('hard_cap_s', '?')} s is killed. "
+        f"Exhaustive search is skipped above {settings.get('exhaustive_max_plans', 0):.3g} plans and the Scission-style "
+        f"baseline above {settings.get('baseline_max_scenarios', 0):.3g} scenarios; the cell says how many they would need. "
+        "A synthetic case is skipped for a solver when a smaller case (no larger in nodes, tiers and systems per tier) "
+        "already hit the cap. Agreement: top-k objectives equal (scission_opt.compare.objectives_agree) with exhaustive "
+        "search where it finished, otherwise with the first solver that proved its answer (named in the column). "
+        "Peak memory (runs.csv) is the tracemalloc peak of one untimed call: Python allocations incl. numpy, "
+        "not memory allocated inside CBC or CP-SAT.",
+        "",
+        "## Goals",
+        "",
+    ]
+    lines += _table(["goal", "target", "measured", "met"], [[g["goal"], g["target"], g["measured"], g["met"]] for g in goals(rows)])
+
+    shipped = sorted({k for k in idx if k[0] == "shipped"})
+    if shipped:
+        for constraints in ("none", "binding"):
+            for top_k in (1, 5):
+                keys = [k for k in shipped if k[2] == constraints and k[3] == top_k]
+                if not keys:
+                    continue
+                lines += ["", f"## Shipped instances, top-{top_k}, constraints: {constraints} (ms)", ""]
+                body = []
+                for k in keys:
+                    by = idx[k]
+                    any_row = next(iter(by.values()))
+                    best, base = _best_exact(by), by.get("scission_baseline")
+                    speedup = (
+                        f"{base['time_median_s'] / best['time_median_s']:,.0f}x"
+                        if best and base and base["status"] in ("optimal", "infeasible")
+                        else "-"
+                    )
+                    body.append(
+                        [k[1], str(any_row.get("nodes", "")), str(any_row.get("systems", "")), _num(any_row["plans"]) if any_row.get("plans") else ""]
+                        + [cell(by.get(s)) for s in solvers]
+                        + [speedup, _agreement(by)]
+                    )
+                lines += _table(["model", "nodes", "systems", "plans", *[LABEL[s] for s in solvers], "best exact vs Scission-style", "agreement"], body)
+
+    synthetic = [k for k in idx if k[0] == "synthetic"]
+    if synthetic:
+        synthetic.sort(key=lambda k: (idx[k][next(iter(idx[k]))].get("nodes") or 0, idx[k][next(iter(idx[k]))].get("tiers") or 0,
+                                      idx[k][next(iter(idx[k]))].get("systems_per_tier") or 0, k[2]))  # fmt: skip
+        lines += ["", "## Synthetic chains (`generate`, seed 1), top-1 (ms)", ""]
+        body = []
+        for k in synthetic:
+            by = idx[k]
+            r0 = next(iter(by.values()))
+            body.append(
+                [str(r0.get("nodes")), str(r0.get("tiers")), str(r0.get("systems_per_tier")), k[2], _num(r0["plans"]) if r0.get("plans") else ""]
+                + [cell(by.get(s)) for s in solvers]
+                + [_agreement(by)]
+            )
+        lines += _table(["nodes", "tiers", "systems/tier", "constraints", "plans", *[LABEL[s] for s in solvers], "agreement"], body)
+
+    procs = [r for r in rows if r["family"] == "process"]
+    if procs:
+        lines += ["", "## Whole process (subprocess wall time, ms)", ""]
+        lines += _table(
+            ["command", "median", "min", "repeats", "status"],
+            [[f"`{r['solver']}`", _ms(r["time_median_s"]), _ms(r["time_min_s"]), str(r["repeats"]), r["status"]] for r in procs],
+        )
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------
+# Plot
+
+STYLE = {
+    "exhaustive": ("tab:blue", "o"),
+    "dp": ("tab:green", "s"),
+    "cpsat": ("tab:orange", "^"),
+    "cbc": ("tab:purple", "v"),
+    "scission_baseline": ("tab:red", "D"),
+}
+
+
+def plot_times(rows: list[dict[str, Any]], path: Path) -> None:
+    """Solve time against instance size, log-log, one line per solver."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    timed = [r for r in rows if r["status"] in ("optimal", "infeasible") and r["family"] in ("synthetic", "shipped")]
+    panels = [(3, 1, "3 tiers x 1 system per tier"), (3, 4, "3 tiers x 4 systems per tier"), (6, 8, "6 tiers x 8 systems per tier")]
+    fig, axes = plt.subplots(1, 4, figsize=(19, 4.8))
+    caps = [r for r in rows if r["status"] in ("time_limit", "feasible", "killed")]
+    for ax, (tiers, spt, title) in zip(axes, panels):
+        for solver in SOLVERS:
+            pts = sorted(
+                (r["nodes"], r["time_median_s"])
+                for r in timed
+                if r["family"] == "synthetic" and r["solver"] == solver and r["tiers"] == tiers
+                and r["systems_per_tier"] == spt and r["constraints"] == "binding"
+            )  # fmt: skip
+            if pts:
+                color, marker = STYLE[solver]
+                ax.plot(*zip(*pts), marker=marker, color=color, label=LABEL[solver])
+            capped = [r["nodes"] for r in caps if r["family"] == "synthetic" and r["solver"] == solver
+                      and r["tiers"] == tiers and r["systems_per_tier"] == spt and r["constraints"] == "binding"]  # fmt: skip
+            if capped:
+                color, _ = STYLE[solver]
+                top = max([r["time_median_s"] for r in timed] + [1.0])
+                ax.scatter(capped, [top] * len(capped), marker="x", color=color, s=60)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_title(f"synthetic, {title},\nbinding constraints", fontsize=10)
+        ax.set_xlabel("nodes (blocks in the chain)")
+        ax.grid(True, which="major", alpha=0.3)
+    axes[0].set_ylabel("median solve time (s, in process)")
+
+    ax = axes[3]
+    for solver in SOLVERS:
+        pts = [(r["plans"], r["time_median_s"]) for r in timed if r["solver"] == solver and r.get("plans")]
+        if pts:
+            color, marker = STYLE[solver]
+            ax.scatter(*zip(*pts), marker=marker, color=color, s=14, alpha=0.6, label=LABEL[solver])
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_title("every synthetic and shipped run,\nagainst the number of plans to enumerate", fontsize=10)
+    ax.set_xlabel("plans (count_scenarios)")
+    ax.grid(True, which="major", alpha=0.3)
+    handles, labels = [], []
+    for a in axes:
+        for h, lab in zip(*a.get_legend_handles_labels()):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False)
+    fig.text(0.5, 0.005, "x at the top of a panel: that solver hit the time cap at that size", ha="center", fontsize=8)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write_report(out: Path, rows: list[dict[str, Any]], machine: dict[str, Any], *, plot: bool = True) -> None:
+    from scission_opt.io import write_json_atomic, write_text_atomic
+
+    write_json_atomic(out / "machine.json", machine)
+    write_text_atomic(out / "results.md", markdown(rows, machine))
+    if plot:
+        plot_times(rows, out / "time_vs_size.png")
