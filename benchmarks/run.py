@@ -298,7 +298,7 @@ def run(args: argparse.Namespace) -> int:
     write_rows(csv_path, previous)
     machine = machine_info()
     machine["settings"] = asdict(settings)
-    machine["command"] = " ".join(["python benchmarks/run.py", *sys.argv[1:]]) if not getattr(args, "_cli", False) else args._cli
+    machine["command"] = args.command_line
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
     say(f"{len(cases)} cases x {len(solvers)} solvers -> {csv_path}")
 
@@ -351,8 +351,12 @@ def _progress(row: dict[str, Any]) -> str:
     return f"{row['family']:9} {row['name']:18} {row['constraints']:7} top{row['top_k']} {row['solver']:17} {row['status']:13} {timing} {agree:7} {note[:70]}"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    return run(build_parser().parse_args(argv))
+def main(argv: Sequence[str] | None = None, prog: str = "python benchmarks/run.py") -> int:
+    """Parse ``argv`` (default ``sys.argv[1:]``) and run; ``prog`` names the command in help and results."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(prog).parse_args(argv)
+    args.command_line = " ".join([prog, *argv])
+    return run(args)
 
 
 if __name__ == "__main__":
