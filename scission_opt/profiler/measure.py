@@ -252,6 +252,15 @@ def profile_models(
     if resume and out_path.exists():
         profile = _resumable(load_profile(out_path), profile)
     labels = [model_label(spec) for spec in models]
+    for spec, label in zip(models, labels):
+        kept = profile.model(label)
+        if kept is not None:
+            wanted = _source_text(spec, input_shape_for(spec, input_shape), dict(options or {}))
+            if kept.source != wanted:
+                raise ResumeMismatchError(
+                    f"{out_path}: models.{label}.source: cannot resume: the file has {kept.source}, "
+                    f"this run {wanted}; use the same settings or a new output file"
+                )
     todo = [(spec, label) for spec, label in zip(models, labels) if profile.model(label) is None]
     bar = Progress(len(models), enabled=progress)
     try:

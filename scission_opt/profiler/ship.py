@@ -132,6 +132,33 @@ def _median_fixed(profile: Profile) -> float:
     return statistics.median(m.fixed_call.median_s for m in profile.models)
 
 
+def cpu_busy(window_s: float = 1.0) -> float:
+    """Fraction of the whole CPU busy during ``window_s`` seconds, from /proc/stat (0 if unreadable)."""
+
+    def snapshot() -> tuple[int, int]:
+        fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+        return sum(fields), idle
+
+    try:
+        total0, idle0 = snapshot()
+        time.sleep(window_s)
+        total1, idle1 = snapshot()
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    total = total1 - total0
+    return 1.0 - (idle1 - idle0) / total if total > 0 else 0.0
+
+
+def wait_for_quiet_cpu(max_busy: float, timeout_s: float) -> float:
+    """Wait until the CPU is at most ``max_busy`` busy (other processes), or ``timeout_s`` passed; returns the last reading."""
+    deadline = time.monotonic() + timeout_s
+    busy = cpu_busy()
+    while busy > max_busy and time.monotonic() < deadline:
+        busy = cpu_busy(2.0)
+    return busy
+
+
 def _profile(models: Sequence[str], path: Path, system: str, tier: str, threads: int, repeats: int, note: str) -> None:
     cmd = [
         sys.executable, "-m", "scission_opt", "profile", *models,
@@ -295,6 +322,8 @@ def ship(
     repeats: int = 10,
     fresh: bool = False,
     skip_profiling: bool = False,
+    max_busy: float = 0.3,
+    quiet_timeout_s: float = 120.0,
 ) -> list[Path]:
     """Regenerate the shipped profiles, network, system properties, instances and summary.
 
@@ -310,6 +339,10 @@ def ship(
         Delete the measured profiles first instead of resuming them.
     skip_profiling
         Reuse the measured profiles as they are (only estimate and build).
+    max_busy, quiet_timeout_s
+        Before each model, wait up to ``quiet_timeout_s`` seconds for the CPU
+        to be at most ``max_busy`` busy, so other processes disturb the
+        timings less.
 
     Returns
     -------
@@ -327,10 +360,17 @@ def ship(
         if fresh:
             for tier in ("device", "edge"):
                 paths[tier].unlink(missing_ok=True)
+        note = (
+            f"each model profiled in its own process after waiting up to {quiet_timeout_s:g} s for the CPU to be "
+            f"at most {max_busy:.0%} busy; other processes may still have shared the CPU"
+        )
         for tier, threads in (("device", 1), ("edge", cores)):
-            load = os.getloadavg()[0]
-            note = f"load average {load:.2f} when started (other processes may share the CPU)"
-            _profile(models, paths[tier], names[tier], tier, threads, repeats, note)
+            for model in models:
+                if paths[tier].exists() and load_profile(paths[tier]).model(model) is not None:
+                    continue
+                busy = wait_for_quiet_cpu(max_busy, quiet_timeout_s)
+                print(f"CPU {busy:.0%} busy before {model} ({tier})", flush=True)
+                _profile([model], paths[tier], names[tier], tier, threads, repeats, note)
 
     device, edge = load_profile(paths["device"]), load_profile(paths["edge"])
     t4 = Spec(
@@ -389,8 +429,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=10, help="timed runs per block (default 10)")
     parser.add_argument("--fresh", action="store_true", help="re-measure from scratch instead of resuming")
     parser.add_argument("--skip-profiling", action="store_true", help="reuse the measured profiles")
+    parser.add_argument("--max-busy", type=float, default=0.3, help="wait for the CPU to be at most this busy (0.3)")
+    parser.add_argument("--quiet-timeout", type=float, default=120.0, help="but wait at most this many seconds (120)")
     args = parser.parse_args(argv)
-    ship(args.out, models=args.models, repeats=args.repeats, fresh=args.fresh, skip_profiling=args.skip_profiling)
+    ship(
+        args.out,
+        models=args.models,
+        repeats=args.repeats,
+        fresh=args.fresh,
+        skip_profiling=args.skip_profiling,
+        max_busy=args.max_busy,
+        quiet_timeout_s=args.quiet_timeout,
+    )
     return 0
 
 

@@ -86,6 +86,14 @@ def test_resume_refuses_other_settings(tmp_path, chain_file):
         profile_models([str(chain_file)], out, system="other", tier="edge", repeats=2, resume=True, progress=False)
 
 
+def test_resume_refuses_another_input_shape(tmp_path):
+    out = tmp_path / "p.json"
+    kwargs = dict(system="host", tier="edge", repeats=1, progress=False, options={"alpha": 0.35})
+    profile_models(["mobilenet_v2"], out, input_shape=(32, 32, 3), **kwargs)
+    with pytest.raises(ResumeMismatchError, match=r"models.mobilenet_v2.source: cannot resume"):
+        profile_models(["mobilenet_v2"], out, input_shape=(64, 64, 3), resume=True, **kwargs)
+
+
 def test_threads_are_recorded(tmp_path, chain_file):
     # Thread pools are fixed per process: measure in a fresh one.
     out = tmp_path / "p.json"
