@@ -67,6 +67,8 @@ class TierCriteria:
 def parse_criteria(text: str, tier: str, option: str | None = None) -> TierCriteria:
     """Split one ``-d/-e/-c`` value into tokens; errors name the option and the token."""
     option = option or CRITERIA_OPTIONS.get(tier, tier)
+    # ``-d=-1,5`` reaches us as "=-1,5": argparse would take a bare "-1,5" for an option.
+    text = text[1:] if text.startswith("=") else text
     tokens = []
     for raw in text.split(","):
         item = raw.strip()

@@ -108,5 +108,6 @@ def test_parse_helpers() -> None:
         ("name(x)", True),
         ("-1", True),
     ]
+    assert [t.text for t in parse_criteria("=-1,5", "edge").tokens] == ["-1", "5"]  # from -e=-1,5
     assert parse_time_limit("2", "--x") == (2.0, None)
     assert parse_time_limit("40%", "--x") == (None, 40.0)
