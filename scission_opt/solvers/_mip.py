@@ -222,11 +222,19 @@ def _backward(v: _Dense) -> np.ndarray:
 def _through(v: _Dense) -> tuple[_Dense, float]:
     """Cheapest value of a source-sink path through each arc, and of any path."""
     f, g = _forward(v), _backward(v)
-    lb_trans = np.full_like(v.trans, INF)
+    lb_trans = np.empty_like(v.trans)
+    lb_trans[0] = INF
     if v.trans.shape[0] > 1:
-        lb_trans[1:] = f[:-1, :, None] + v.trans[1:] + g[1:, None, :]
+        np.add(v.trans[1:], f[:-1, :, None], out=lb_trans[1:])
+        lb_trans[1:] += g[1:, None, :]
     best = float((f[-1] + v.snk).min())
     return _Dense(v.src + g[0][None, :], lb_trans, f[-1] + v.snk), best
+
+
+def _best(alive: _Dense, v: _Dense) -> float:
+    """Value of the cheapest source-sink path (inf when there is none)."""
+    w = alive.where(v)
+    return float((_forward(w)[-1] + w.snk).min())
 
 
 def _prune(alive: _Dense, v: _Dense, limit: float) -> int:
@@ -273,7 +281,8 @@ class _Build:
     bottleneck_weight: float = 0.0
 
 
-def _dense_data(instance: "Instance", origins: tuple[int, ...], terms: Terms) -> _Build:
+def _static_data(instance: "Instance") -> dict[str, Any]:
+    """Arrays every origin group shares: links, which hops may exist, times."""
     inst = instance
     n, S, T = inst.n_nodes, inst.n_systems, inst.n_tiers
     c = inst.constraints
@@ -283,19 +292,11 @@ def _dense_data(instance: "Instance", origins: tuple[int, ...], terms: Terms) ->
     has_link = inst.has_link
     fixed = np.nan_to_num(inst.link_latency_s, nan=0.0)
     bps = np.where(has_link, np.nan_to_num(inst.link_bytes_per_s, nan=1.0), np.inf)
-    tx_w = np.nan_to_num(inst.link_tx_w, nan=0.0)
     param, act = inst.param_bytes, inst.activation_bytes
-    is_origin = np.zeros(S, dtype=bool)
-    is_origin[list(origins)] = True
     first = tier == 0
-    returning = inst.return_output and T > 1
-    if returning:
-        assert len(origins) == 1, "return hops need one model per origin"
-    o_ret = origins[0]
 
-    # ---- states (b, s) -----------------------------------------------------
+    # ---- states (b, s) any group may use -------------------------------------------
     st = allowed_nodes(inst)  # (n, S)
-    st[:, first & ~is_origin] = False
     for s in range(S):
         cap = inst.systems[s].memory_bytes
         if cap is not None:
@@ -305,17 +306,6 @@ def _dense_data(instance: "Instance", origins: tuple[int, ...], terms: Terms) ->
         lim = comp_limit[tier[s]]
         if lim is not None:
             st[exceeds(lat[s], lim), s] = False
-    for o in origins:
-        # the first tier always runs a prefix 0..b: its limits prune states exactly
-        cap = inst.systems[o].memory_bytes
-        if cap is not None:
-            st[exceeds(np.cumsum(param) + np.maximum.accumulate(act), cap), o] = False
-        if comp_limit[0] is not None:
-            st[exceeds(np.cumsum(lat[o]), comp_limit[0]), o] = False
-        if c.energy_budget_j is not None:
-            cw = inst.systems[o].compute_w or 0.0
-            st[exceeds(cw * np.cumsum(lat[o]), c.energy_budget_j), o] = False
-        st[:, o] = np.logical_and.accumulate(st[:, o])
 
     # ---- which hops may exist --------------------------------------------------
     required = np.zeros(T + 1, dtype=bool)
@@ -329,19 +319,12 @@ def _dense_data(instance: "Instance", origins: tuple[int, ...], terms: Terms) ->
     snk_skip_ok = (req_prefix[T] - req_prefix[tier + 1]) == 0
     upload = np.array([np.inf if v is None else slack(v) for v in c.upload_limit_bytes])
     send_ok = beta[:, None] <= upload[tier][None, :]  # (n+1, S): system s may send boundary b
-
     eye = np.eye(S, dtype=bool)
-    trans_alive = np.zeros((n, S, S), dtype=bool)
+    trans_ok = np.zeros((n, S, S), dtype=bool)
     if n > 1:
-        trans_alive[1:] = st[:-1, :, None] & st[1:, None, :] & (eye[None] | (hop_ok[None] & send_ok[1:n, :, None]))
-    src_alive = np.zeros((S, S), dtype=bool)
-    for o in origins:
-        src_alive[o] = st[0] & (((np.arange(S) == o) & first) | (hop_ok[o] & send_ok[0, o] & src_skip_ok & ~first))
-    snk_alive = st[n - 1] & snk_skip_ok
-    if returning:
-        snk_alive &= first | (has_link[:, o_ret] & (beta[n] <= upload[tier]))
+        trans_ok[1:] = eye[None] | (hop_ok[None] & send_ok[1:n, :, None])
 
-    # ---- values per arc ----------------------------------------------------------
+    # ---- times per arc ---------------------------------------------------------------
     latT = lat.T  # (n, S)
     is_hop = _Dense(
         np.broadcast_to(~first[None, :], (S, S)).copy(), np.broadcast_to(~eye, (n, S, S)).copy(), np.zeros(S, dtype=bool)
@@ -351,67 +334,140 @@ def _dense_data(instance: "Instance", origins: tuple[int, ...], terms: Terms) ->
     if n > 1:
         hop_trans[1:] = np.where(~eye[None], fixed[None] + transfer_t, 0.0)
     hop_src = np.where(is_hop.src, fixed + beta[0] / bps, 0.0)
+    comp = _Dense(np.broadcast_to(latT[0][None, :], (S, S)).copy(), np.broadcast_to(latT[:, None, :], (n, S, S)).copy(), np.zeros(S))
+    return {
+        "st": st, "hop_ok": hop_ok, "src_skip_ok": src_skip_ok, "snk_skip_ok": snk_skip_ok, "upload": upload,
+        "send_ok": send_ok, "trans_ok": trans_ok, "is_hop": is_hop, "transfer_t": transfer_t, "hop_trans": hop_trans,
+        "hop_src": hop_src, "comp": comp, "time_src": comp.src + hop_src, "time_trans": comp.trans + hop_trans,
+        "fixed": fixed, "bps": bps, "first": first, "eye": eye,
+    }  # fmt: skip
+
+
+def _dense_data(instance: "Instance", origins: tuple[int, ...], terms: Terms, cache: dict | None = None) -> _Build:
+    """Masks and values of one group's model; ``cache`` shares the group-independent arrays."""
+    cache = {} if cache is None else cache
+    if "static" not in cache:
+        cache["static"] = _static_data(instance)
+    sd = cache["static"]
+    inst = instance
+    n, S, T = inst.n_nodes, inst.n_systems, inst.n_tiers
+    c = inst.constraints
+    tier = inst.system_tier
+    lat = inst.latency
+    beta = inst.boundary_bytes
+    has_link = inst.has_link
+    fixed, bps, first, eye = sd["fixed"], sd["bps"], sd["first"], sd["eye"]
+    param, act = inst.param_bytes, inst.activation_bytes
+    is_origin = np.zeros(S, dtype=bool)
+    is_origin[list(origins)] = True
+    returning = inst.return_output and T > 1
+    if returning:
+        assert len(origins) == 1, "return hops need one model per origin"
+    o_ret = origins[0]
+    comp_limit = c.compute_time_limit_s
+
+    # ---- states: the first tier runs the origin only, always a prefix 0..b -------------
+    st = sd["st"].copy()
+    st[:, first & ~is_origin] = False
+    for o in origins:
+        cap = inst.systems[o].memory_bytes
+        if cap is not None:
+            st[exceeds(np.cumsum(param) + np.maximum.accumulate(act), cap), o] = False
+        if comp_limit[0] is not None:
+            st[exceeds(np.cumsum(lat[o]), comp_limit[0]), o] = False
+        if c.energy_budget_j is not None:
+            cw = inst.systems[o].compute_w or 0.0
+            st[exceeds(cw * np.cumsum(lat[o]), c.energy_budget_j), o] = False
+        st[:, o] = np.logical_and.accumulate(st[:, o])
+
+    # ---- arcs ------------------------------------------------------------------------
+    key = ("cost", id(terms))
+    if key not in cache:
+        node_c, hop_c = terms.node, terms.hop  # (n, S), (n+1, S, S)
+        cost_trans = np.broadcast_to(node_c[:, None, :], (n, S, S)) + np.where(~eye[None], hop_c[:n], 0.0)
+        cost_src = node_c[0][None, :] + np.where(sd["is_hop"].src, hop_c[0], 0.0)
+        cache[key] = (cost_src, cost_trans, np.isfinite(cost_trans) & sd["trans_ok"])
+    cost_src, cost_trans, trans_ok = cache[key]
+    cost_snk = terms.hop[n, :, o_ret] if returning else np.zeros(S)
+    cost_snk = np.where(first, 0.0, cost_snk)
+    cost = _Dense(cost_src, cost_trans, cost_snk)
+
+    trans_alive = np.zeros((n, S, S), dtype=bool)
+    if n > 1:
+        np.logical_and(st[:-1, :, None], st[1:, None, :], out=trans_alive[1:])
+        trans_alive &= trans_ok
+    src_alive = np.zeros((S, S), dtype=bool)
+    for o in origins:
+        src_alive[o] = st[0] & (
+            ((np.arange(S) == o) & first) | (sd["hop_ok"][o] & sd["send_ok"][0, o] & sd["src_skip_ok"] & ~first)
+        )
+    src_alive &= np.isfinite(cost.src)
+    snk_alive = st[n - 1] & sd["snk_skip_ok"] & np.isfinite(cost.snk)
+    if returning:
+        snk_alive &= first | (has_link[:, o_ret] & (beta[n] <= sd["upload"][tier]))
+    alive = _Dense(src_alive, trans_alive, snk_alive)
+
+    # ---- values per arc ----------------------------------------------------------------
+    is_hop = _Dense(sd["is_hop"].src, sd["is_hop"].trans, sd["is_hop"].snk)
     hop_snk = np.zeros(S)
     if returning:
         is_hop.snk = ~first
         hop_snk = np.where(~first, fixed[:, o_ret] + beta[n] / bps[:, o_ret], 0.0)
-    comp = _Dense(np.broadcast_to(latT[0][None, :], (S, S)).copy(), np.broadcast_to(latT[:, None, :], (n, S, S)).copy(), np.zeros(S))
-    hop_s = _Dense(hop_src, hop_trans, hop_snk)
-    timev = _Dense(comp.src + hop_s.src, comp.trans + hop_s.trans, hop_s.snk)
-
-    node_c, hop_c = terms.node, terms.hop  # (n, S), (n+1, S, S)
-    cost_trans = np.broadcast_to(node_c[:, None, :], (n, S, S)) + np.where(~eye[None], hop_c[:n], 0.0)
-    cost_src = node_c[0][None, :] + np.where(is_hop.src, hop_c[0], 0.0)
-    cost_snk = hop_c[n, :, o_ret] if returning else np.zeros(S)
-    cost_snk = np.where(first, 0.0, cost_snk)
-    cost = _Dense(cost_src, cost_trans, cost_snk)
-    src_alive &= np.isfinite(cost.src)
-    trans_alive &= np.isfinite(cost.trans)
-    snk_alive &= np.isfinite(cost.snk)
-    alive = _Dense(src_alive, trans_alive, snk_alive)
+    comp = sd["comp"]
+    hop_s = _Dense(sd["hop_src"], sd["hop_trans"], hop_snk)
+    timev = _Dense(sd["time_src"], sd["time_trans"], hop_snk)
 
     resources: list[tuple[str, _Dense, float]] = []
     energy = None
     if c.energy_budget_j is not None:
         idle = inst.systems[origins[0]].idle_w
         assert all(inst.systems[o].idle_w == idle for o in origins), "energy needs one idle power per model"
-        cw = np.array([s.compute_w or 0.0 for s in inst.systems])
-        comp_w = np.where(first, cw, idle)  # head on the first tier is the origin itself
-        tail_first = first[:, None]
-        if n > 1:
-            hop_e_trans = np.where(
-                ~eye[None], np.where(tail_first[None], tx_w[None] * transfer_t + idle * fixed[None], idle * (fixed[None] + transfer_t)), 0.0
-            )
-        e_trans = np.zeros((n, S, S))
-        if n > 1:
-            e_trans[1:] = latT[1:, None, :] * comp_w[None, None, :] + hop_e_trans
-        e_src = latT[0][None, :] * comp_w[None, :] + np.where(is_hop.src, tx_w * beta[0] / bps + idle * fixed, 0.0)
-        e_snk = idle * hop_snk
-        energy = _Dense(e_src, e_trans, e_snk)
+        key = ("energy", idle)
+        if key not in cache:
+            # idle power for every second of the plan, corrected on the origin's own compute and upload
+            tx_w = np.nan_to_num(inst.link_tx_w, nan=0.0)
+            cw = np.array([s.compute_w or 0.0 for s in inst.systems])
+            f_idx = np.flatnonzero(first)
+            e_trans = sd["time_trans"] * idle
+            if n > 1:
+                # stays on a first-tier system: compute at compute_w instead of idle
+                for o in f_idx:
+                    e_trans[1:, o, o] = lat[o, 1:] * cw[o]
+                # hops sent by a first-tier system: transmit power during the transfer
+                e_trans[1:, f_idx, :] += np.where(~eye[f_idx][None], (tx_w[f_idx][None] - idle) * sd["transfer_t"][:, f_idx, :], 0.0)
+            e_src = sd["time_src"] * idle
+            e_src[:, f_idx] = lat[f_idx, 0][None, :] * cw[f_idx][None, :]
+            e_src += np.where(sd["is_hop"].src, (tx_w - idle) * beta[0] / bps, 0.0)
+            cache[key] = (e_src, e_trans)
+        e_src, e_trans = cache[key]
+        energy = _Dense(e_src, e_trans, idle * hop_snk)
         resources.append(("energy", energy, slack(c.energy_budget_j)))
     if c.deadline_s is not None:
         resources.append(("deadline", timev, slack(c.deadline_s)))
     for t in range(1, T):
         lim = comp_limit[t]
         if lim is not None:
-            on_t = tier == t
-            resources.append(
-                (f"compute_{t}", _Dense(comp.src * on_t[None, :], comp.trans * on_t[None, None, :], np.zeros(S)), slack(lim))
-            )
+            key = ("compute", t)
+            if key not in cache:
+                on_t = tier == t
+                cache[key] = _Dense(comp.src * on_t[None, :], comp.trans * on_t[None, None, :], np.zeros(S))
+            resources.append((f"compute_{t}", cache[key], slack(lim)))
     return _Build(alive, cost, timev, comp, hop_s, energy, is_hop, resources, float(terms.bottleneck_weight))
 
 
 def _prune_all(b: _Build, objective_limit: float = INF) -> None:
     """Resource and bound pruning until nothing changes (or a few rounds)."""
-    zero = _Dense(np.zeros_like(b.cost.src), np.zeros_like(b.cost.trans), np.zeros_like(b.cost.snk))
-    _prune(b.alive, zero, INF)  # drop arcs on no source-sink path
+    if not b.resources and not np.isfinite(objective_limit):
+        _prune(b.alive, b.time, INF)  # only drops arcs on no source-sink path
     for _ in range(4):
         removed = 0
-        for _, values, limit in b.resources:
-            removed += _prune(b.alive, values, limit)
         if np.isfinite(objective_limit):
             removed += _prune(b.alive, b.cost, objective_limit)
-        if not removed:
+        for _, values, limit in b.resources:
+            if not b.alive.count():
+                return
+            removed += _prune(b.alive, values, limit)
+        if not removed or not b.alive.count():
             break
 
 
@@ -448,7 +504,7 @@ def _assemble(instance: "Instance", origins: tuple[int, ...], terms: Terms, d: _
     comp = d.comp.flat(a)
     hop_s = d.hop_s.flat(a)
     arcs = np.arange(m)
-    _, best = _through(a.where(d.cost))
+    best = _best(a, d.cost)
 
     blocks: list[RowBlock] = []
     extras: list[ExtraColumn] = []
@@ -612,12 +668,12 @@ def heuristic_plans(instance: "Instance", objective: Objective, builds: list[_Bu
     coupled limits (each checked by the evaluator); a few milliseconds each."""
     found: dict[Plan, float] = {}
     for d in builds:
-        ref = max(abs(_through(d.alive.where(d.cost))[1]), 1e-300)
+        ref = max(abs(_best(d.alive, d.cost)), 1e-300)
         penalty = None
         extra = []
         if d.bottleneck_weight:
             # the shortest path ignores the bottleneck term; time-weighted paths spread the load
-            extra.append(("time", d.time, max(_through(d.alive.where(d.time))[1], 1e-300)))
+            extra.append(("time", d.time, max(_best(d.alive, d.time), 1e-300)))
         for name, values, limit in d.resources + extra:
             part = _Dense(values.src / limit, values.trans / limit, values.snk / limit) if limit > 0 else None
             if part is None:
@@ -676,7 +732,8 @@ def solve_arc_models(
     """Group origins, find cheap plans, prune, then ask ``backend`` for the ``top_k`` best plans per group."""
     deadline = INF if time_limit is None else started + time_limit
     groups = origin_groups(instance, objective)
-    builds = [(origins, terms, _dense_data(instance, origins, terms)) for origins, terms in groups]
+    cache: dict = {}
+    builds = [(origins, terms, _dense_data(instance, origins, terms, cache)) for origins, terms in groups]
     known = heuristic_plans(instance, objective, [b for _, _, b in builds])
     values = sorted(known.values())
     limit = INF
@@ -691,7 +748,7 @@ def solve_arc_models(
     for origins, terms, d in builds:
         if time.perf_counter() > deadline:
             proven = False
-            bounds.append(_through(d.alive.where(d.cost))[1])
+            bounds.append(_best(d.alive, d.cost))
             continue
         _prune_all(d, limit)
         model = _assemble(instance, origins, terms, d)
@@ -763,8 +820,9 @@ def solve_arc_models(
 def shortest_plan(instance: "Instance", objective: Objective) -> Plan | None:
     """The best plan ignoring every constraint that needs a row (exact when none is set)."""
     best: tuple[float, Plan] | None = None
+    cache: dict = {}
     for origins, terms in origin_groups(instance, objective):
-        d = _dense_data(instance, origins, terms)
+        d = _dense_data(instance, origins, terms, cache)
         steps = _shortest_path(d.alive, d.cost)
         if steps is None:
             continue
