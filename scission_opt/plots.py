@@ -151,7 +151,7 @@ def plot_plan(
     ax.set_xlim(-0.7, n_slots - 0.3)
     ax.set_ylim(0, top * 1.3 if top > 0 else 1.0)
     _thin_ticks(ax, tick_pos, tick_labels)
-    ax.set_xlabel("block (model layers); hatched bars are transfers between tiers")
+    ax.set_xlabel("block (model layers)" + ("; hatched bars are transfers between tiers" if m.hops else ""))
     ax.set_ylabel("time (s)")
     ax.grid(axis="y", alpha=0.3)
     ax.set_axisbelow(True)
@@ -169,8 +169,12 @@ def plot_plan(
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     ax.set_title(
         title
-        or f"{instance.model}: {m.latency_s:.4g} s end to end = {m.compute_total_s:.4g} s compute + "
-        f"{m.communication_s:.4g} s transfer, {_megabytes(m.bytes_total)} sent",
+        or (
+            f"{instance.model}: {m.latency_s:.4g} s end to end = {m.compute_total_s:.4g} s compute + "
+            f"{m.communication_s:.4g} s transfer, {_megabytes(m.bytes_total)} sent"
+            if m.hops
+            else f"{instance.model}: {m.latency_s:.4g} s end to end, all on {plan.origin}, nothing sent"
+        ),
         fontsize=10,
     )
     _save(fig, path, fmt)
