@@ -195,6 +195,9 @@ class _Dense:
     def flat(self, mask: "_Dense") -> np.ndarray:
         return np.concatenate([self.src[mask.src], self.trans[mask.trans], self.snk[mask.snk]])
 
+    def copy(self) -> "_Dense":
+        return _Dense(self.src.copy(), self.trans.copy(), self.snk.copy())
+
     def count(self) -> int:
         return int(self.src.sum() + self.trans.sum() + self.snk.sum())
 
@@ -237,9 +240,14 @@ def _best(alive: _Dense, v: _Dense) -> float:
     return float((_forward(w)[-1] + w.snk).min())
 
 
-def _prune(alive: _Dense, v: _Dense, limit: float) -> int:
-    """Delete arcs whose cheapest path through them exceeds ``limit`` (or that lie on no path)."""
+def _prune(alive: _Dense, v: _Dense, limit: float, own: _Dense | None = None) -> int:
+    """Delete arcs whose cheapest path through them exceeds ``limit`` (or that lie on no path).
+
+    ``own`` is added to each arc's own bound only (not to the paths around it).
+    """
     lb, _ = _through(alive.where(v))
+    if own is not None:
+        lb = _Dense(lb.src + own.src, lb.trans + own.trans, lb.snk + own.snk)
     before = alive.count()
     alive.src &= np.isfinite(lb.src) & (lb.src <= limit)
     alive.trans &= np.isfinite(lb.trans) & (lb.trans <= limit)
@@ -279,6 +287,7 @@ class _Build:
     is_hop: _Dense
     resources: list[tuple[str, _Dense, float]]
     bottleneck_weight: float = 0.0
+    tier_comp: list[_Dense] = field(default_factory=list)  # compute time on each tier (bottleneck pruning)
 
 
 def _static_data(instance: "Instance") -> dict[str, Any]:
@@ -444,25 +453,41 @@ def _dense_data(instance: "Instance", origins: tuple[int, ...], terms: Terms, ca
         resources.append(("energy", energy, slack(c.energy_budget_j)))
     if c.deadline_s is not None:
         resources.append(("deadline", timev, slack(c.deadline_s)))
+
+    def tier_compute(t: int) -> _Dense:
+        key = ("compute", t)
+        if key not in cache:
+            on_t = tier == t
+            cache[key] = _Dense(comp.src * on_t[None, :], comp.trans * on_t[None, None, :], np.zeros(S))
+        return cache[key]
+
     for t in range(1, T):
         lim = comp_limit[t]
         if lim is not None:
-            key = ("compute", t)
-            if key not in cache:
-                on_t = tier == t
-                cache[key] = _Dense(comp.src * on_t[None, :], comp.trans * on_t[None, None, :], np.zeros(S))
-            resources.append((f"compute_{t}", cache[key], slack(lim)))
-    return _Build(alive, cost, timev, comp, hop_s, energy, is_hop, resources, float(terms.bottleneck_weight))
+            resources.append((f"compute_{t}", tier_compute(t), slack(lim)))
+    w = float(terms.bottleneck_weight)
+    tier_comp = [tier_compute(t) for t in range(T)] if w else []
+    return _Build(alive, cost, timev, comp, hop_s, energy, is_hop, resources, w, tier_comp)
 
 
 def _prune_all(b: _Build, objective_limit: float = INF) -> None:
     """Resource and bound pruning until nothing changes (or a few rounds)."""
     if not b.resources and not np.isfinite(objective_limit):
         _prune(b.alive, b.time, INF)  # only drops arcs on no source-sink path
+    w = b.bottleneck_weight
+    own = None
+    if w:
+        own = _Dense(w * b.hop_s.src, w * b.hop_s.trans, w * b.hop_s.snk)
     for _ in range(4):
         removed = 0
         if np.isfinite(objective_limit):
-            removed += _prune(b.alive, b.cost, objective_limit)
+            removed += _prune(b.alive, b.cost, objective_limit, own)
+            if w and b.alive.count():
+                # every stage computes for at most (limit - cheapest additive part) / w
+                stage = (objective_limit - _best(b.alive, b.cost)) / w
+                for values in b.tier_comp:
+                    if b.alive.count():
+                        removed += _prune(b.alive, values, stage * (1 + 1e-9) + 1e-12)
         for _, values, limit in b.resources:
             if not b.alive.count():
                 return
@@ -482,6 +507,34 @@ def build_model(instance: "Instance", origins: tuple[int, ...], terms: Terms, ob
     # with a bottleneck term w * Z >= 0, the additive part alone never exceeds the whole objective
     _prune_all(d, objective_limit)
     return _assemble(instance, origins, terms, d)
+
+
+def _bottleneck_floor(instance: "Instance", origins: tuple[int, ...], d: _Build) -> float:
+    """A lower bound on every remaining path's bottleneck: the first tier's compute up to its
+    earliest possible exit, and the fastest hop when every path must hop.
+
+    Without it the LP relaxation spreads the bottleneck over fractional paths, and a
+    plan whose bottleneck is forced (say by privacy on a slow first tier) is hard to prove optimal.
+    """
+    a = d.alive
+    first = instance.system_tier == 0
+    floor0 = INF
+    for o in origins:
+        prefix = np.cumsum(instance.latency[o])
+        exits = [prefix[-1]] if a.snk[o] else []
+        if a.src[o, ~first].any():
+            exits.append(0.0)
+        leave = np.flatnonzero(a.trans[1:, o, :][:, ~first].any(axis=1))  # hop into node b = leave + 1
+        if len(leave):
+            exits.append(float(prefix[leave].min()))
+        floor0 = min(floor0, min(exits, default=INF))
+    if not np.isfinite(floor0):
+        floor0 = 0.0
+    hop_floor = 0.0
+    if not a.snk[first].any():
+        times = [d.hop_s.src[a.src & d.is_hop.src], d.hop_s.trans[a.trans & d.is_hop.trans], d.hop_s.snk[a.snk & d.is_hop.snk]]
+        hop_floor = float(min((t.min() for t in times if t.size), default=0.0))
+    return max(floor0, hop_floor)
 
 
 def _assemble(instance: "Instance", origins: tuple[int, ...], terms: Terms, d: _Build) -> ArcModel:
@@ -583,7 +636,9 @@ def _assemble(instance: "Instance", origins: tuple[int, ...], terms: Terms, d: _
     w = float(terms.bottleneck_weight)
     if w:
         j = m + len(extras)
-        extras.append(ExtraColumn("Z", 0.0, INF, w, "bottleneck"))
+        z_lb = _bottleneck_floor(inst, origins, d)
+        best += w * z_lb
+        extras.append(ExtraColumn("Z", float(z_lb) * (1 - 1e-9), INF, w, "bottleneck"))
         brow, bcol, bval = [], [], []
         r = 0
         for s in range(S):
@@ -698,7 +753,49 @@ def heuristic_plans(instance: "Instance", objective: Objective, builds: list[_Bu
                 found[plan] = value
                 if not lam:
                     break
+        if d.bottleneck_weight:
+            _bottleneck_plans(instance, objective, d, found)
     return found
+
+
+def _bottleneck_plans(instance: "Instance", objective: Objective, d: _Build, found: dict[Plan, float], steps: int = 8) -> None:
+    """Bisect on the bottleneck: delete hops slower than ``B`` and arcs that push a tier's compute
+    past ``B``, then take the cheapest remaining path (checked by the evaluator)."""
+    w = d.bottleneck_weight
+    times = d.alive.where(d.time)
+    finite = np.isfinite(times.trans)
+    hi = float(times.trans[finite].max(initial=0.0)) * instance.n_nodes + float(np.nanmax(np.where(np.isfinite(times.src), times.src, 0.0)))
+    for plan in found:
+        hi = min(hi, evaluate(instance, plan).bottleneck_s)
+    lo = 0.0
+    ref = max(abs(_best(d.alive, d.time)), 1e-300)
+    v = _Dense(d.cost.src + 1e-3 * w * d.time.src, d.cost.trans + 1e-3 * w * d.time.trans, d.cost.snk + 1e-3 * w * d.time.snk)
+    for _ in range(steps):
+        if hi - lo <= 1e-6 * ref:
+            break
+        bottleneck = 0.5 * (lo + hi)
+        alive = d.alive.copy()
+        alive.src &= d.hop_s.src <= bottleneck
+        alive.trans &= d.hop_s.trans <= bottleneck
+        alive.snk &= d.hop_s.snk <= bottleneck
+        for values in d.tier_comp:
+            if alive.count():
+                _prune(alive, values, bottleneck)
+        for _, values, limit in d.resources:
+            if alive.count():
+                _prune(alive, values, limit)
+        path = _shortest_path(alive, v) if alive.count() else None
+        if path is None:
+            lo = bottleneck
+            continue
+        plan = _steps_to_plan(instance, path)
+        value, metrics = objective_value(instance, plan, objective)
+        if metrics.feasible:  # type: ignore[attr-defined]
+            found[plan] = value
+            if metrics.bottleneck_s <= bottleneck:  # type: ignore[attr-defined]
+                hi = metrics.bottleneck_s  # type: ignore[attr-defined]
+                continue
+        lo = bottleneck
 
 
 # ---------------------------------------------------------------------------

@@ -131,9 +131,9 @@ class _MpsWriter:
         out += [f" UP BND x{j} 1" for j in range(self.m)]
         for i, e in enumerate(self.extras):
             if e.lb != 0:
-                out.append(f" LO BND e{i} {e.lb!r}")
+                out.append(f" LO BND e{i} {float(e.lb)!r}")
             if np.isfinite(e.ub):
-                out.append(f" UP BND e{i} {e.ub!r}")
+                out.append(f" UP BND e{i} {float(e.ub)!r}")
         out.append("ENDATA\n")
         return "\n".join(out)
 

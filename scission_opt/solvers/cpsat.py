@@ -100,8 +100,9 @@ def _build(model: ArcModel) -> dict:
             arc = block.col < m
             np.add.at(sums, block.row[arc], np.abs(block.val[arc]))
             ub = math.ceil(float(sums.max(initial=0.0)) / unit) + 1
+        lb = max(0, math.floor(extra.lb / unit) - 1)  # rounded down: stays a valid floor after rounding
         var = proto.variables.add()
-        var.domain.extend([0, int(ub)])
+        var.domain.extend([min(lb, int(ub)), int(ub)])
         extra_ub.append(int(ub))
     ub_all = np.concatenate([np.ones(m, dtype=np.int64), np.array(extra_ub, dtype=np.int64)])
 
