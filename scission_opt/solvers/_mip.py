@@ -126,6 +126,38 @@ class ArcModel:
     extras: list[ExtraColumn]
     lower_bound: float  # shortest path value, ignoring rows: a lower bound on the additive part
     cuts: list[np.ndarray] = field(default_factory=list)  # no-good rows: arc indices of excluded paths
+    hint: np.ndarray | None = None  # arcs of a known feasible plan, a starting solution for the backend
+
+    def _codes(self, kind, node, tail, head):  # type: ignore[no-untyped-def]
+        n, S = self.instance.n_nodes, self.instance.n_systems
+        return ((np.asarray(kind, dtype=np.int64) * (n + 1) + np.asarray(node)) * S + np.asarray(tail)) * (S + 1) + np.asarray(head) + 1
+
+    def arcs_of(self, plan: Plan) -> np.ndarray | None:
+        """The arcs of ``plan`` in this model, or ``None`` when one of them was pruned."""
+        inst = self.instance
+        n = inst.n_nodes
+        sidx = inst.system_index
+        origin = sidx[plan.origin]
+        if origin not in self.origins:
+            return None
+        node_sys = np.empty(n, dtype=np.int64)
+        for t in range(inst.n_tiers):
+            if plan.used(t):
+                node_sys[plan.bounds[t] : plan.bounds[t + 1]] = sidx[plan.systems[t]]  # type: ignore[index]
+        kind = np.concatenate([[0], np.ones(n - 1, np.int64), [2]])
+        node = np.concatenate([[0], np.arange(1, n), [n]])
+        tail = np.concatenate([[origin], node_sys[:-1], [node_sys[-1]]])
+        head = np.concatenate([node_sys, [-1]])
+        if "_sorted" not in self.__dict__:
+            codes = self._codes(self.kind, self.node, self.tail, self.head)
+            order = np.argsort(codes)
+            self.__dict__["_sorted"] = (codes[order], order)
+        codes, order = self.__dict__["_sorted"]
+        want = self._codes(kind, node, tail, head)
+        pos = np.minimum(np.searchsorted(codes, want), len(codes) - 1)
+        if len(codes) == 0 or not np.array_equal(codes[pos], want):
+            return None
+        return order[pos]
 
     @property
     def n_arcs(self) -> int:
@@ -470,8 +502,8 @@ def _dense_data(instance: "Instance", origins: tuple[int, ...], terms: Terms, ca
     return _Build(alive, cost, timev, comp, hop_s, energy, is_hop, resources, w, tier_comp)
 
 
-def _prune_all(b: _Build, objective_limit: float = INF) -> None:
-    """Resource and bound pruning until nothing changes (or a few rounds)."""
+def _prune_all(b: _Build, objective_limit: float = INF, deadline: float = INF) -> None:
+    """Resource and bound pruning until nothing changes (or a few rounds, or the deadline)."""
     if not b.resources and not np.isfinite(objective_limit):
         _prune(b.alive, b.time, INF)  # only drops arcs on no source-sink path
     w = b.bottleneck_weight
@@ -479,6 +511,8 @@ def _prune_all(b: _Build, objective_limit: float = INF) -> None:
     if w:
         own = _Dense(w * b.hop_s.src, w * b.hop_s.trans, w * b.hop_s.snk)
     for _ in range(4):
+        if time.perf_counter() > deadline:
+            return  # pruning is optional: the model stays exact without it
         removed = 0
         if np.isfinite(objective_limit):
             removed += _prune(b.alive, b.cost, objective_limit, own)
@@ -638,7 +672,7 @@ def _assemble(instance: "Instance", origins: tuple[int, ...], terms: Terms, d: _
         j = m + len(extras)
         z_lb = _bottleneck_floor(inst, origins, d)
         best += w * z_lb
-        extras.append(ExtraColumn("Z", float(z_lb) * (1 - 1e-9), INF, w, "bottleneck"))
+        extras.append(ExtraColumn("Z", float(z_lb) * (1 - 1e-12), INF, w, "bottleneck"))
         brow, bcol, bval = [], [], []
         r = 0
         for s in range(S):
@@ -718,11 +752,15 @@ def _steps_to_plan(instance: "Instance", steps: list[tuple[int, int, int]]) -> P
     return Plan(tuple(bounds), tuple(names))
 
 
-def heuristic_plans(instance: "Instance", objective: Objective, builds: list[_Build]) -> dict[Plan, float]:
+def heuristic_plans(
+    instance: "Instance", objective: Objective, builds: list[_Build], deadline: float = INF
+) -> dict[Plan, float]:
     """Feasible plans from shortest paths on the objective plus growing multiples of the
     coupled limits (each checked by the evaluator); a few milliseconds each."""
     found: dict[Plan, float] = {}
     for d in builds:
+        if time.perf_counter() > deadline:
+            break
         ref = max(abs(_best(d.alive, d.cost)), 1e-300)
         penalty = None
         extra = []
@@ -738,6 +776,8 @@ def heuristic_plans(instance: "Instance", objective: Objective, builds: list[_Bu
         if d.cost.src.size and not np.isfinite(ref):
             continue
         for lam in lambdas:
+            if time.perf_counter() > deadline:
+                break
             if lam:
                 v = _Dense(d.cost.src + lam * penalty.src, d.cost.trans + lam * penalty.trans, d.cost.snk + lam * penalty.snk)  # type: ignore[union-attr]
             else:
@@ -754,11 +794,13 @@ def heuristic_plans(instance: "Instance", objective: Objective, builds: list[_Bu
                 if not lam:
                     break
         if d.bottleneck_weight:
-            _bottleneck_plans(instance, objective, d, found)
+            _bottleneck_plans(instance, objective, d, found, deadline=deadline)
     return found
 
 
-def _bottleneck_plans(instance: "Instance", objective: Objective, d: _Build, found: dict[Plan, float], steps: int = 8) -> None:
+def _bottleneck_plans(
+    instance: "Instance", objective: Objective, d: _Build, found: dict[Plan, float], steps: int = 8, deadline: float = INF
+) -> None:
     """Bisect on the bottleneck: delete hops slower than ``B`` and arcs that push a tier's compute
     past ``B``, then take the cheapest remaining path (checked by the evaluator)."""
     w = d.bottleneck_weight
@@ -771,7 +813,7 @@ def _bottleneck_plans(instance: "Instance", objective: Objective, d: _Build, fou
     ref = max(abs(_best(d.alive, d.time)), 1e-300)
     v = _Dense(d.cost.src + 1e-3 * w * d.time.src, d.cost.trans + 1e-3 * w * d.time.trans, d.cost.snk + 1e-3 * w * d.time.snk)
     for _ in range(steps):
-        if hi - lo <= 1e-6 * ref:
+        if hi - lo <= 1e-6 * ref or time.perf_counter() > deadline:
             break
         bottleneck = 0.5 * (lo + hi)
         alive = d.alive.copy()
@@ -830,16 +872,24 @@ def solve_arc_models(
     deadline = INF if time_limit is None else started + time_limit
     groups = origin_groups(instance, objective)
     cache: dict = {}
-    builds = [(origins, terms, _dense_data(instance, origins, terms, cache)) for origins, terms in groups]
-    known = heuristic_plans(instance, objective, [b for _, _, b in builds])
-    values = sorted(known.values())
-    limit = INF
-    if len(values) >= top_k:
+    builds = []
+    for origins, terms in groups:
+        if time.perf_counter() > deadline and builds:
+            break
+        builds.append((origins, terms, _dense_data(instance, origins, terms, cache)))
+    unbuilt = len(groups) - len(builds)
+    known = heuristic_plans(instance, objective, [b for _, _, b in builds], deadline)
+
+    def kth_limit() -> float:
+        # a value no wanted plan exceeds: the k-th best feasible plan known (relaxed for rounding)
+        values = sorted(plans.values())
+        if len(values) < top_k:
+            return INF
         kth = values[top_k - 1]
-        limit = kth + 1e-9 * max(1.0, abs(kth))
+        return kth + 1e-9 * max(1.0, abs(kth))
 
     plans: dict[Plan, float] = dict(known)
-    proven = True
+    proven = not unbuilt
     bounds: list[float] = []
     messages: list[str] = []
     for origins, terms, d in builds:
@@ -847,7 +897,7 @@ def solve_arc_models(
             proven = False
             bounds.append(_best(d.alive, d.cost))
             continue
-        _prune_all(d, limit)
+        _prune_all(d, kth_limit(), deadline)
         model = _assemble(instance, origins, terms, d)
         if model.n_arcs == 0:
             bounds.append(INF)
@@ -855,7 +905,15 @@ def solve_arc_models(
         state: dict = {}
         found = 0
         group_bound = math.nan
+        ranked_known = sorted(plans.items(), key=lambda kv: kv[1])
         while found < top_k:
+            cut = {tuple(c.tolist()) for c in model.cuts}
+            model.hint = None
+            for plan, _ in ranked_known:
+                arcs = model.arcs_of(plan)
+                if arcs is not None and tuple(model.path_arcs(arcs).tolist()) not in cut:
+                    model.hint = arcs
+                    break
             left = deadline - time.perf_counter()
             if left <= 0:
                 proven = False
@@ -891,7 +949,7 @@ def solve_arc_models(
         bound = math.nan
     else:
         status = Status.FEASIBLE if ranked else Status.TIME_LIMIT
-        bound = min(bounds) if bounds else math.nan
+        bound = min(bounds) if bounds and not unbuilt else math.nan
         if ranked and not math.isnan(bound):
             bound = min(bound, ranked[0][1])
         messages.insert(0, f"stopped at the time limit of {time_limit:g} s before proving optimality")

@@ -54,6 +54,8 @@ LIMIT_BITS = 30
 #: CP-SAT presolve (see the module docstring for why it is off).
 PRESOLVE = False
 WORKERS = 2
+#: CP-SAT stops when its bound is this many objective units below the incumbent.
+GAP_UNITS = 2
 
 
 def _objective_unit(model: ArcModel) -> float:
@@ -100,7 +102,9 @@ def _build(model: ArcModel) -> dict:
             arc = block.col < m
             np.add.at(sums, block.row[arc], np.abs(block.val[arc]))
             ub = math.ceil(float(sums.max(initial=0.0)) / unit) + 1
-        lb = max(0, math.floor(extra.lb / unit) - 1)  # rounded down: stays a valid floor after rounding
+        # a floor on Z never makes a plan infeasible; it only lifts plans whose rounded
+        # bottleneck falls below it, by less than the rounding tolerance
+        lb = max(0, math.floor(extra.lb / unit))
         var = proto.variables.add()
         var.domain.extend([min(lb, int(ub)), int(ub)])
         extra_ub.append(int(ub))
@@ -178,6 +182,7 @@ def _build(model: ArcModel) -> dict:
 def _run_cpsat(model: ArcModel, seconds: float, state: dict) -> BackendAnswer:
     from ortools.sat.python import cp_model
 
+    started = time.perf_counter()
     if "cp" not in state:
         state.update(_build(model))
     cp = state["cp"]
@@ -187,15 +192,26 @@ def _run_cpsat(model: ArcModel, seconds: float, state: dict) -> BackendAnswer:
         ct.linear.coeffs.extend([1] * len(cut))
         ct.linear.domain.extend([0, len(cut) - 1])
     state["n_cuts"] = len(model.cuts)
+    cp.proto.clear_solution_hint()
+    if model.hint is not None:
+        # a known feasible plan: its arcs at 1, the others at 0
+        cp.proto.solution_hint.vars.extend(range(model.n_arcs))
+        values = np.zeros(model.n_arcs, dtype=np.int64)
+        values[model.hint] = 1
+        cp.proto.solution_hint.values.extend(values.tolist())
     solver = cp_model.CpSolver()
     params = solver.parameters
     params.num_workers = WORKERS
+    params.absolute_gap_limit = GAP_UNITS
     if math.isfinite(seconds):
-        params.max_time_in_seconds = max(seconds, 0.001)
+        seconds -= time.perf_counter() - started
+        if seconds <= 0:
+            return BackendAnswer("unknown")
+        params.max_time_in_seconds = seconds
     params.cp_model_presolve = PRESOLVE
     status = solver.solve(cp)
     u_obj = state["u_obj"]
-    slack = (model.instance.n_nodes + 2) * u_obj
+    slack = (model.instance.n_nodes + 2 + GAP_UNITS) * u_obj
     if status == cp_model.INFEASIBLE:
         return BackendAnswer("infeasible", bound=math.inf)
     if status == cp_model.MODEL_INVALID:
