@@ -79,7 +79,19 @@ class Case:
 
 
 def shipped_paths(instances_dir: Path) -> list[Path]:
-    return sorted(Path(instances_dir).glob("*.json"))
+    """Instance files in ``instances_dir`` (other JSON files there, such as system lists, are left out)."""
+    import json
+
+    from scission_opt.instance import FORMAT
+
+    paths = []
+    for path in sorted(Path(instances_dir).glob("*.json")):
+        try:
+            if json.loads(path.read_text(encoding="utf-8")).get("format") == FORMAT:
+                paths.append(path)
+        except (OSError, ValueError, AttributeError):
+            continue
+    return paths
 
 
 def shipped_cases(instances_dir: Path, *, limit: int | None = None) -> list[Case]:

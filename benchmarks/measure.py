@@ -48,7 +48,7 @@ class Settings:
     max_repeats: int = 15  # at most this many timed calls per run
     repeat_budget_s: float = 3.0  # stop repeating once this much time has been spent
     min_repeats: int = 3  # ... but repeat runs shorter than 1 s at least this often
-    memory_probe_max_s: float = 10.0  # skip the tracemalloc call when one call took longer
+    memory_probe_max_s: float = 5.0  # skip the tracemalloc call when one call took longer
     exhaustive_max_plans: int = 200_000_000  # skip exhaustive above this many plans
     baseline_max_scenarios: int = 1_000_000  # skip the Scission-style baseline above this many scenarios
 

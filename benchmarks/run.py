@@ -260,6 +260,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     """The harness's options (shared with ``python -m scission_opt bench``)."""
     p.add_argument("--quick", action="store_true", help="a small subset in under a minute (the CI smoke test)")
     p.add_argument("--resume", action="store_true", help="keep runs.csv and skip the rows it already has")
+    p.add_argument(
+        "--rerun", action="append", default=[], choices=("shipped", "synthetic", "process"),
+        help="with --resume: drop this family's rows first and run it again (repeatable)",
+    )
     p.add_argument("--out", type=Path, default=None, help="results folder (default benchmarks/results[/quick])")
     p.add_argument("--instances", type=Path, default=REPO / "instances", help="folder of shipped instances")
     p.add_argument(
@@ -293,7 +297,7 @@ def run(args: argparse.Namespace) -> int:
     if args.max_nodes is not None:
         cases = [c for c in cases if c.family == "shipped" or c.nodes <= args.max_nodes]
 
-    previous = read_rows(csv_path) if args.resume else []
+    previous = [r for r in read_rows(csv_path) if r["family"] not in args.rerun] if args.resume else []
     ledger = Ledger(previous)
     write_rows(csv_path, previous)
     machine = machine_info()
