@@ -156,13 +156,20 @@ def _run_cbc(model: ArcModel, seconds: float, state: dict) -> BackendAnswer:
         sol = os.path.join(tmp, "solution.txt")
         with open(mps, "w") as fh:
             fh.write(text)
+        start = []
+        if model.hint is not None:
+            # a known feasible plan as a MIP start (CBC's solution-file format)
+            start = ["-mips", os.path.join(tmp, "start.txt")]
+            with open(start[1], "w") as fh:
+                fh.write("Stopped on iterations - objective value 0\n")
+                fh.write("".join(f"{i} x{j} 1 0\n" for i, j in enumerate(sorted(model.hint.tolist()))))
         cmd = [
             _cbc_path(), mps,
             *(["-timeMode", "elapsed", "-sec", f"{max(seconds - 0.05, 0.01):.3f}"] if math.isfinite(seconds) else []),
             "-preprocess", "off", "-threads", "1",
             "-ratioGap", "0", "-allowableGap", "1e-9", "-increment", "1e-10",
             "-integerTolerance", "1e-9", "-primalTolerance", "1e-9",
-            "-solve", "-solution", sol,
+            *start, "-solve", "-solution", sol,
         ]  # fmt: skip
         try:
             proc = subprocess.run(
