@@ -734,14 +734,18 @@ def origin_groups(instance: "Instance", objective: Objective) -> list[tuple[tupl
 
 def _steps_to_plan(instance: "Instance", steps: list[tuple[int, int, int]]) -> Plan:
     S = instance.n_systems
-    n, T = instance.n_nodes, instance.n_tiers
-    node_sys = np.empty(n, dtype=np.int64)
+    node_sys = np.empty(instance.n_nodes, dtype=np.int64)
     origin = -1
     for kind, b, idx in steps:
         if kind == 0:
             origin, node_sys[0] = divmod(idx, S)
         elif kind == 1:
             node_sys[b] = idx % S
+    return _node_plan(instance, origin, node_sys)
+
+
+def _node_plan(instance: "Instance", origin: int, node_sys: np.ndarray) -> Plan:
+    n, T = instance.n_nodes, instance.n_tiers
     tier_of_node = instance.system_tier[node_sys]
     bounds = [int(np.searchsorted(tier_of_node, t, side="left")) for t in range(T)] + [n]
     names: list[str | None] = [None] * T
@@ -753,7 +757,7 @@ def _steps_to_plan(instance: "Instance", steps: list[tuple[int, int, int]]) -> P
 
 
 def heuristic_plans(
-    instance: "Instance", objective: Objective, builds: list[_Build], deadline: float = INF
+    instance: "Instance", objective: Objective, builds: list[_Build], deadline: float = INF, top_k: int = 1
 ) -> dict[Plan, float]:
     """Feasible plans from shortest paths on the objective plus growing multiples of the
     coupled limits (each checked by the evaluator); a few milliseconds each."""
@@ -775,6 +779,7 @@ def heuristic_plans(
         lambdas = [0.0] + ([ref * 10.0**k for k in range(-3, 4)] if penalty is not None else [])
         if d.cost.src.size and not np.isfinite(ref):
             continue
+        steered = None  # the cheapest penalised costs whose shortest path is feasible
         for lam in lambdas:
             if time.perf_counter() > deadline:
                 break
@@ -791,11 +796,59 @@ def heuristic_plans(
             value, metrics = objective_value(instance, plan, objective)
             if metrics.feasible:  # type: ignore[attr-defined]
                 found[plan] = value
+                steered = v if steered is None else steered
                 if not lam:
                     break
+        if top_k > 1 and steered is not None and time.perf_counter() < deadline:
+            _alternatives(instance, objective, d, steered, found, 3 * top_k + 5)
         if d.bottleneck_weight:
             _bottleneck_plans(instance, objective, d, found, deadline=deadline)
     return found
+
+
+def _alternatives(instance: "Instance", objective: Objective, d: _Build, v: _Dense, found: dict[Plan, float], count: int) -> None:
+    """More plans for top-k: the cheapest path through each of the ``count`` most promising
+    hops (and source and sink arcs), each checked by the evaluator."""
+    w = d.alive.where(v)
+    n, S = w.trans.shape[0], w.snk.shape[0]
+    f, g = _forward(w), _backward(w)
+    lb, _ = _through(w)
+    hop_lb = np.where(d.is_hop.trans, lb.trans, INF)
+    cands = np.concatenate([lb.src.ravel(), hop_lb.ravel(), lb.snk])
+    count = min(count, int(np.isfinite(cands).sum()))
+    if count <= 0:
+        return
+    picks = np.argpartition(cands, count - 1)[:count]
+    for pick in picks[np.argsort(cands[picks])].tolist():
+        node_sys = np.empty(n, dtype=np.int64)
+        if pick < S * S:  # source arc
+            origin, node_sys[0] = divmod(pick, S)
+            start = 1
+        elif pick < S * S + n * S * S:
+            b, rest = divmod(pick - S * S, S * S)
+            s_prev, node_sys[b] = divmod(rest, S)
+            node_sys[b - 1] = s_prev
+            for j in range(b - 1, 0, -1):  # back to the source along the cheapest path
+                node_sys[j - 1] = int(np.argmin(f[j - 1] + w.trans[j][:, node_sys[j]]))
+            origin = int(np.argmin(w.src[:, node_sys[0]]))
+            start = b + 1
+        else:  # sink arc: the cheapest path that ends on that system
+            s_last = pick - S * S - n * S * S
+            node_sys[n - 1] = s_last
+            for j in range(n - 1, 0, -1):
+                node_sys[j - 1] = int(np.argmin(f[j - 1] + w.trans[j][:, node_sys[j]]))
+            origin = int(np.argmin(w.src[:, node_sys[0]]))
+            start = n
+        for j in range(start, n):  # on to the sink along the cheapest path
+            node_sys[j] = int(np.argmin(w.trans[j][node_sys[j - 1], :] + g[j]))
+        if instance.system_tier[origin] != 0:
+            continue
+        plan = _node_plan(instance, origin, node_sys)
+        if plan in found or plan.check_shape(instance):
+            continue
+        value, metrics = objective_value(instance, plan, objective)
+        if metrics.feasible:  # type: ignore[attr-defined]
+            found[plan] = value
 
 
 def _bottleneck_plans(
@@ -878,7 +931,7 @@ def solve_arc_models(
             break
         builds.append((origins, terms, _dense_data(instance, origins, terms, cache)))
     unbuilt = len(groups) - len(builds)
-    known = heuristic_plans(instance, objective, [b for _, _, b in builds], deadline)
+    known = heuristic_plans(instance, objective, [b for _, _, b in builds], deadline, top_k)
 
     def kth_limit() -> float:
         # a value no wanted plan exceeds: the k-th best feasible plan known (relaxed for rounding)
