@@ -49,6 +49,9 @@ if TYPE_CHECKING:
     from ..instance import Instance
 
 INF = math.inf
+#: Switches for tests: with both off, the backends see the whole model (rows instead of pruning).
+HEURISTICS = True
+RESOURCE_PRUNING = True
 
 
 def slack(limit: float) -> float:
@@ -504,7 +507,7 @@ def _dense_data(instance: "Instance", origins: tuple[int, ...], terms: Terms, ca
 
 def _prune_all(b: _Build, objective_limit: float = INF, deadline: float = INF) -> None:
     """Resource and bound pruning until nothing changes (or a few rounds, or the deadline)."""
-    if not b.resources and not np.isfinite(objective_limit):
+    if not (b.resources and RESOURCE_PRUNING) and not np.isfinite(objective_limit):
         _prune(b.alive, b.time, INF)  # only drops arcs on no source-sink path
     w = b.bottleneck_weight
     own = None
@@ -522,7 +525,7 @@ def _prune_all(b: _Build, objective_limit: float = INF, deadline: float = INF) -
                 for values in b.tier_comp:
                     if b.alive.count():
                         removed += _prune(b.alive, values, stage * (1 + 1e-9) + 1e-12)
-        for _, values, limit in b.resources:
+        for _, values, limit in b.resources if RESOURCE_PRUNING else ():
             if not b.alive.count():
                 return
             removed += _prune(b.alive, values, limit)
@@ -931,7 +934,7 @@ def solve_arc_models(
             break
         builds.append((origins, terms, _dense_data(instance, origins, terms, cache)))
     unbuilt = len(groups) - len(builds)
-    known = heuristic_plans(instance, objective, [b for _, _, b in builds], deadline, top_k)
+    known = heuristic_plans(instance, objective, [b for _, _, b in builds], deadline, top_k) if HEURISTICS else {}
 
     def kth_limit() -> float:
         # a value no wanted plan exceeds: the k-th best feasible plan known (relaxed for rounding)
@@ -952,8 +955,8 @@ def solve_arc_models(
             continue
         _prune_all(d, kth_limit(), deadline)
         model = _assemble(instance, origins, terms, d)
-        if model.n_arcs == 0:
-            bounds.append(INF)
+        if not (model.kind == 0).any() or not (model.kind == 2).any():
+            bounds.append(INF)  # no path left in this group
             continue
         state: dict = {}
         found = 0

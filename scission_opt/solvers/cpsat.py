@@ -111,6 +111,8 @@ def _build(model: ArcModel) -> dict:
     ub_all = np.concatenate([np.ones(m, dtype=np.int64), np.array(extra_ub, dtype=np.int64)])
 
     # ---- rows ------------------------------------------------------------------------------
+    infeasible = [False]
+
     def add_rows(row: np.ndarray, col: np.ndarray, coef: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
         order = np.argsort(row, kind="stable")
         row, col, coef = row[order], col[order], coef[order]
@@ -128,7 +130,7 @@ def _build(model: ArcModel) -> dict:
             a, b = starts[r], starts[r + 1]
             if a == b:
                 if lo_l[r] > 0 or hi_l[r] < 0:
-                    raise AssertionError("an empty row that cannot hold")
+                    infeasible[0] = True  # e.g. a limit below zero after rounding
                 continue
             ct = proto.constraints.add()
             ct.linear.vars.extend(cols[a:b])
@@ -176,7 +178,7 @@ def _build(model: ArcModel) -> dict:
             coeffs.append(1)  # Z is measured in u_obj / w, so w * Z costs exactly Z units
     proto.objective.vars.extend(vars_)
     proto.objective.coeffs.extend(coeffs)
-    return {"cp": cp, "u_obj": u_obj, "n_cuts": 0}
+    return {"cp": cp, "u_obj": u_obj, "n_cuts": 0, "infeasible": infeasible[0]}
 
 
 def _run_cpsat(model: ArcModel, seconds: float, state: dict) -> BackendAnswer:
@@ -186,6 +188,8 @@ def _run_cpsat(model: ArcModel, seconds: float, state: dict) -> BackendAnswer:
     if "cp" not in state:
         state.update(_build(model))
     cp = state["cp"]
+    if state["infeasible"]:
+        return BackendAnswer("infeasible", bound=math.inf)
     for cut in model.cuts[state["n_cuts"] :]:
         ct = cp.proto.constraints.add()
         ct.linear.vars.extend(cut.tolist())

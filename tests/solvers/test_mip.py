@@ -13,7 +13,7 @@ from scission_opt.generate import generate, with_binding_constraints
 from scission_opt.objectives import BUILTIN, Weighted, get_objective
 from scission_opt.plan import Plan
 from scission_opt.result import Status
-from scission_opt.solvers import get_solver
+from scission_opt.solvers import _mip, get_solver
 from scission_opt.solvers.exhaustive import Exhaustive
 
 MIP_SOLVERS = [name for name in ("cbc", "cpsat") if get_solver(name).is_available()]
@@ -130,8 +130,12 @@ def _agree(ref, got, rtol: float) -> None:
 
 
 @pytest.mark.parametrize("solver_name", MIP_SOLVERS)
-@pytest.mark.parametrize("block", range(4))
-def test_agrees_with_exhaustive(solver_name: str, block: int) -> None:
+@pytest.mark.parametrize("block", range(6))
+@pytest.mark.parametrize("pruning", [True, False], ids=["pruned", "rows"])
+def test_agrees_with_exhaustive(solver_name: str, block: int, pruning: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``rows``: no heuristic plans and no resource pruning, so the backends meet every row."""
+    monkeypatch.setattr(_mip, "HEURISTICS", pruning)
+    monkeypatch.setattr(_mip, "RESOURCE_PRUNING", pruning)
     solver = get_solver(solver_name)
     exhaustive = Exhaustive()
     statuses = set()
@@ -184,3 +188,25 @@ def test_refuses_non_additive_objective(solver_name: str) -> None:
     assert why and "peak-memory" in why
     with pytest.raises(NotImplementedError):
         solver.solve(generate(5, 2, 1), Peak())
+
+
+@pytest.mark.parametrize("solver_name", MIP_SOLVERS)
+@pytest.mark.parametrize("objective_name", ["latency", "energy", "throughput", "weighted"])
+def test_medium_binding_top3(solver_name: str, objective_name: str) -> None:
+    """A chain too long for the random loop: pruning and the top-k heuristics at work."""
+    inst = with_binding_constraints(generate(60, 3, 3, seed=11, idle=True, memory=True))
+    weights = {"latency": 1.0, "throughput": 2.0, "energy": 0.1} if objective_name == "weighted" else None
+    objective = get_objective(objective_name, weights)
+    ref = Exhaustive().solve(inst, objective, top_k=3)
+    got = get_solver(solver_name).solve(inst, objective, top_k=3)
+    _agree(ref, got, RTOL[solver_name])
+
+
+def test_mip_solvers_agree_on_a_large_chain() -> None:
+    if len(MIP_SOLVERS) < 2:
+        pytest.skip("needs both MIP solvers")
+    inst = with_binding_constraints(generate(400, 4, 4, seed=5, idle=True))
+    objective = get_objective("latency")
+    results = [get_solver(name).solve(inst, objective, top_k=3, time_limit=60) for name in MIP_SOLVERS]
+    assert all(r.status is Status.OPTIMAL for r in results)
+    np.testing.assert_allclose([p.objective for p in results[1].plans], [p.objective for p in results[0].plans], rtol=1e-6)
