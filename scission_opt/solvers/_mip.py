@@ -30,7 +30,6 @@ cut it off with a no-good row and ask again for ``top_k`` plans.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import time
 from collections.abc import Callable
@@ -39,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..errors import UnsupportedError
 from ..evaluate import LIMIT_RTOL, evaluate, exceeds
 from ..objectives import Objective, Terms, is_additive
 from ..plan import Plan
@@ -724,6 +724,8 @@ def origin_groups(instance: "Instance", objective: Objective) -> list[tuple[tupl
     budget, and one origin per model when the output returns to it."""
     out = []
     for group, terms in terms_by_origin(instance, objective):
+        if terms.bottleneck_weight < 0:  # type: ignore[attr-defined]
+            raise UnsupportedError(f"objective {objective.name!r} has a negative bottleneck weight")
         keyed: dict[Any, list[int]] = {}
         for o in group:
             key = (

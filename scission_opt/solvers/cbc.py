@@ -173,7 +173,7 @@ def _run_cbc(model: ArcModel, seconds: float, state: dict) -> BackendAnswer:
         ]  # fmt: skip
         try:
             proc = subprocess.run(
-                cmd, capture_output=True, text=True, timeout=seconds + _GRACE_S if math.isfinite(seconds) else None
+                cmd, capture_output=True, text=True, check=False, timeout=seconds + _GRACE_S if math.isfinite(seconds) else None
             )
         except subprocess.TimeoutExpired:
             return BackendAnswer("unknown")
@@ -190,7 +190,7 @@ def _run_cbc(model: ArcModel, seconds: float, state: dict) -> BackendAnswer:
         except ValueError:
             pass
     head = first.strip()
-    if head.startswith("Infeasible") or head.startswith("Integer infeasible"):
+    if head.startswith(("Infeasible", "Integer infeasible")):
         return BackendAnswer("infeasible", bound=math.inf)
     chosen = []
     for line in body.splitlines():
