@@ -1010,7 +1010,10 @@ def solve_arc_models(
         bound = min(bounds) if bounds and not unbuilt else math.nan
         if ranked and not math.isnan(bound):
             bound = min(bound, ranked[0][1])
-        messages.insert(0, f"stopped at the time limit of {time_limit:g} s before proving optimality")
+        if time_limit is not None and time.perf_counter() >= deadline:
+            messages.insert(0, f"stopped at the time limit of {time_limit:g} s before proving optimality")
+        else:
+            messages.insert(0, f"the {solver_name} backend stopped before proving optimality")
     if note:
         messages.append(note)
     return finish(

@@ -148,9 +148,6 @@ def _run_cbc(model: ArcModel, seconds: float, state: dict) -> BackendAnswer:
         writer = state["writer"] = _MpsWriter(model)
     started = time.perf_counter()
     text = writer.text(model.cuts)
-    seconds -= time.perf_counter() - started
-    if seconds <= 0.05:
-        return BackendAnswer("unknown")
     with tempfile.TemporaryDirectory(prefix="scission-cbc-") as tmp:
         mps = os.path.join(tmp, "model.mps")
         sol = os.path.join(tmp, "solution.txt")
@@ -163,25 +160,37 @@ def _run_cbc(model: ArcModel, seconds: float, state: dict) -> BackendAnswer:
             with open(start[1], "w") as fh:
                 fh.write("Stopped on iterations - objective value 0\n")
                 fh.write("".join(f"{i} x{j} 1 0\n" for i, j in enumerate(sorted(model.hint.tolist()))))
-        cmd = [
-            _cbc_path(), mps,
-            *(["-timeMode", "elapsed", "-sec", f"{max(seconds - 0.05, 0.01):.3f}"] if math.isfinite(seconds) else []),
-            "-preprocess", "off", "-threads", "1",
-            "-ratioGap", "0", "-allowableGap", "1e-9", "-increment", "1e-10",
-            "-integerTolerance", "1e-9", "-primalTolerance", "1e-9",
-            *start, "-solve", "-solution", sol,
-        ]  # fmt: skip
-        try:
-            proc = subprocess.run(
-                cmd, capture_output=True, text=True, check=False, timeout=seconds + _GRACE_S if math.isfinite(seconds) else None
-            )
-        except subprocess.TimeoutExpired:
-            return BackendAnswer("unknown")
-        if not os.path.exists(sol):
-            raise RuntimeError(f"CBC failed: {proc.stdout[-500:]} {proc.stderr[-500:]}")
-        with open(sol) as fh:
-            first = fh.readline()
-            body = fh.read()
+        first = ""
+        for preprocess in ("off", "sos"):
+            # CBC 2.10.3 sometimes crashes with preprocessing off (seen on tiny infeasible
+            # models): then try once more with its default preprocessing
+            left = seconds - (time.perf_counter() - started)
+            if left <= 0.05:
+                return BackendAnswer("unknown")
+            cmd = [
+                _cbc_path(), mps,
+                *(["-timeMode", "elapsed", "-sec", f"{max(left - 0.05, 0.01):.3f}"] if math.isfinite(left) else []),
+                "-preprocess", preprocess, "-threads", "1",
+                "-ratioGap", "0", "-allowableGap", "1e-9", "-increment", "1e-10",
+                "-integerTolerance", "1e-9", "-primalTolerance", "1e-9",
+                *start, "-solve", "-solution", sol,
+            ]  # fmt: skip
+            try:
+                proc = subprocess.run(
+                    cmd, capture_output=True, text=True, check=False, timeout=left + _GRACE_S if math.isfinite(left) else None
+                )
+            except subprocess.TimeoutExpired:
+                return BackendAnswer("unknown")
+            if proc.returncode == 0 and os.path.exists(sol):
+                with open(sol) as fh:
+                    first = fh.readline()
+                    body = fh.read()
+                if first.strip():
+                    break
+            if os.path.exists(sol):
+                os.remove(sol)
+        else:
+            raise RuntimeError(f"CBC failed (exit status {proc.returncode}): {proc.stdout[-300:]} {proc.stderr[-300:]}")
     bound = math.nan
     found = _BOUND.search(proc.stdout)
     if found:
