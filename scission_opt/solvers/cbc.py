@@ -82,11 +82,16 @@ class _MpsWriter:
         self.rhs = rhs / scale
         # objective, scaled to about 1
         obj = np.concatenate([model.cost, [e.obj for e in model.extras]]) if model.extras else model.cost.copy()
-        ref = abs(model.lower_bound) if np.isfinite(model.lower_bound) and model.lower_bound != 0 else 0.0
-        if not ref:
-            ref = float(np.abs(obj).max()) if len(obj) and np.abs(obj).max() > 0 else 1.0
-        self.obj_scale = 1.0 / ref
+        big = float(np.abs(obj).max()) if len(obj) else 0.0
+        ref = abs(model.lower_bound) if np.isfinite(model.lower_bound) else 0.0
+        if not ref >= 1e-6 * big:
+            ref = big  # a lower bound of 0 (or far below the costs) says nothing about the scale
+        self.obj_scale = 1.0 / ref if 0 < ref < math.inf and math.isfinite(1.0 / ref) else 1.0
         obj = obj * self.obj_scale
+        # values far below every tolerance (denormals even) would only trouble CBC's reader
+        obj[np.abs(obj) < 1e-200] = 0.0
+        keep = np.abs(val) >= 1e-200
+        row, col, val = row[keep], col[keep], val[keep]
         # objective entries are rows too (row index -1 = OBJ)
         has_obj = np.flatnonzero(obj)
         all_col = np.concatenate([col, has_obj])

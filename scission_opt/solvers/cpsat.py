@@ -54,22 +54,28 @@ LIMIT_BITS = 30
 #: CP-SAT presolve (see the module docstring for why it is off).
 PRESOLVE = False
 WORKERS = 2
+#: Smallest unit: values below it (denormals, say) round to 0.
+_TINY = 1e-300
 #: CP-SAT stops when its bound is this many objective units below the incumbent.
 GAP_UNITS = 2
 
 
 def _objective_unit(model: ArcModel) -> float:
+    """The objective's resolution ``u_obj`` (see the module docstring)."""
     cost = np.abs(model.cost)
     biggest = float(cost.max()) if len(cost) else 0.0
     w = model.bottleneck_weight
-    if w:
-        for block in model.blocks:
-            if block.kind == "bottleneck":
-                biggest = max(biggest, w * float(np.abs(block.val).max(initial=0.0)) * max(model.instance.n_nodes, 1))
-    ref = abs(model.lower_bound) if math.isfinite(model.lower_bound) and model.lower_bound != 0 else biggest
-    if ref <= 0:
-        return 1.0
-    return max(ref / 2.0**OBJECTIVE_BITS, biggest / 2.0**MAX_COEF_BITS)
+    for block in model.blocks:
+        if block.kind == "bottleneck":
+            arc = block.col < model.n_arcs
+            sums = np.zeros(block.n_rows)
+            np.add.at(sums, block.row[arc], np.abs(block.val[arc]))
+            biggest = max(biggest, w * float(sums.max(initial=0.0)))
+    ref = abs(model.lower_bound) if math.isfinite(model.lower_bound) else 0.0
+    if not ref >= 1e-6 * biggest:
+        ref = biggest  # a lower bound of 0 (or far below the costs) says nothing about the scale
+    unit = max(ref / 2.0**OBJECTIVE_BITS, biggest / 2.0**MAX_COEF_BITS, _TINY)
+    return unit if math.isfinite(unit) else 1.0
 
 
 def _build(model: ArcModel) -> dict:
@@ -88,7 +94,7 @@ def _build(model: ArcModel) -> dict:
             bits = min(LIMIT_BITS, 48 - math.ceil(math.log2(int(counts.max()) + 2)))
             arc = block.col < m
             big = max(float(np.abs(block.val[arc]).max(initial=0.0)), float(np.abs(block.hi[np.isfinite(block.hi)]).max(initial=0.0)))
-            units[block.name] = (big if big > 0 else 1.0) / 2.0**bits
+            units[block.name] = max(big if big > 0 else 1.0, _TINY * 2.0**bits) / 2.0**bits
         elif block.kind == "bottleneck":
             units[block.name] = u_obj / model.bottleneck_weight
     extra_ub: list[int] = []
