@@ -1027,23 +1027,3 @@ def solve_arc_models(
         top_k=top_k,
         message="; ".join(messages),
     )
-
-
-# ---------------------------------------------------------------------------
-# The best plan when no constraint needs a row
-
-
-def shortest_plan(instance: "Instance", objective: Objective) -> Plan | None:
-    """The best plan ignoring every constraint that needs a row (exact when none is set)."""
-    best: tuple[float, Plan] | None = None
-    cache: dict = {}
-    for origins, terms in origin_groups(instance, objective):
-        d = _dense_data(instance, origins, terms, cache)
-        steps = _shortest_path(d.alive, d.cost)
-        if steps is None:
-            continue
-        plan = _steps_to_plan(instance, steps)
-        value, _ = objective_value(instance, plan, objective)
-        if best is None or value < best[0]:
-            best = (value, plan)
-    return None if best is None else best[1]
