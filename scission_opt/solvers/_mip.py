@@ -257,9 +257,10 @@ def _backward(v: _Dense) -> np.ndarray:
     return g
 
 
-def _through(v: _Dense) -> tuple[_Dense, float]:
-    """Cheapest value of a source-sink path through each arc, and of any path."""
-    f, g = _forward(v), _backward(v)
+def _through(v: _Dense, f: np.ndarray | None = None) -> tuple[_Dense, float]:
+    """Cheapest value of a source-sink path through each arc, and of any path (``f``: :func:`_forward`, if known)."""
+    f = _forward(v) if f is None else f
+    g = _backward(v)
     lb_trans = np.empty_like(v.trans)
     lb_trans[0] = INF
     if v.trans.shape[0] > 1:
@@ -280,7 +281,13 @@ def _prune(alive: _Dense, v: _Dense, limit: float, own: _Dense | None = None) ->
 
     ``own`` is added to each arc's own bound only (not to the paths around it).
     """
-    lb, _ = _through(alive.where(v))
+    w = alive.where(v)
+    f = _forward(w)
+    if not float((f[-1] + w.snk).min()) <= limit:  # no path at all is cheap enough
+        before = alive.count()
+        alive.src[:] = alive.trans[:] = alive.snk[:] = False
+        return before
+    lb, _ = _through(w, f)
     if own is not None:
         lb = _Dense(lb.src + own.src, lb.trans + own.trans, lb.snk + own.snk)
     before = alive.count()
@@ -529,8 +536,9 @@ def _prune_all(b: _Build, objective_limit: float = INF, deadline: float = INF) -
             if not b.alive.count():
                 return
             removed += _prune(b.alive, values, limit)
-        if not removed or not b.alive.count():
-            break
+        kinds = int(np.isfinite(objective_limit)) * (1 + len(b.tier_comp)) + (len(b.resources) if RESOURCE_PRUNING else 0)
+        if not removed or not b.alive.count() or kinds <= 1:
+            break  # one kind of pruning is idempotent: a second round would delete nothing
 
 
 def build_model(instance: "Instance", origins: tuple[int, ...], terms: Terms, objective_limit: float = INF) -> ArcModel:
@@ -770,6 +778,8 @@ def heuristic_plans(
     for d in builds:
         if time.perf_counter() > deadline:
             break
+        if not d.alive.count():
+            continue
         ref = max(abs(_best(d.alive, d.cost)), 1e-300)
         penalty = None
         extra = []
@@ -934,7 +944,9 @@ def solve_arc_models(
     for origins, terms in groups:
         if time.perf_counter() > deadline and builds:
             break
-        builds.append((origins, terms, _dense_data(instance, origins, terms, cache)))
+        d = _dense_data(instance, origins, terms, cache)
+        _prune_all(d, INF, deadline)  # the limits alone: dead groups die here, before any heuristic
+        builds.append((origins, terms, d))
     unbuilt = len(groups) - len(builds)
     known = heuristic_plans(instance, objective, [b for _, _, b in builds], deadline, top_k) if HEURISTICS else {}
 
@@ -955,7 +967,12 @@ def solve_arc_models(
             proven = False
             bounds.append(_best(d.alive, d.cost))
             continue
-        _prune_all(d, kth_limit(), deadline)
+        if not d.alive.count():
+            bounds.append(INF)  # no path left in this group
+            continue
+        limit = kth_limit()
+        if np.isfinite(limit):
+            _prune_all(d, limit, deadline)
         model = _assemble(instance, origins, terms, d)
         if not (model.kind == 0).any() or not (model.kind == 2).any():
             bounds.append(INF)  # no path left in this group
