@@ -112,12 +112,18 @@ def _fixed(seconds: float) -> Timing:
     return Timing(seconds, seconds, seconds, seconds, seconds, 0)
 
 
-def estimate_model(model: ModelProfile, spec: Spec) -> ModelProfile:
-    """The model's profile with every latency replaced by the roofline estimate."""
+def estimate_model(model: ModelProfile, spec: Spec, source: str | None = None) -> ModelProfile:
+    """The model's profile with every latency replaced by the roofline estimate.
+
+    Raises
+    ------
+    InvalidInstanceError
+        For a block without a FLOP count, naming ``source`` (the profile file) and the block.
+    """
     blocks = []
     for i, b in enumerate(model.blocks):
         if b.flops is None:
-            raise InvalidInstanceError("no FLOP count: cannot estimate", None, f"models.{model.name}.blocks[{i}].flops")
+            raise InvalidInstanceError("no FLOP count: cannot estimate", source, f"models.{model.name}.blocks[{i}].flops")
         blocks.append(replace(b, latency=_fixed(spec.seconds(b.flops, b.traffic_bytes))))
     whole = spec.fixed_s + sum(bl.latency.median_s - spec.fixed_s for bl in blocks)
     return replace(
@@ -156,7 +162,7 @@ def estimate_profile(profile: Profile, spec: Spec, models: list[str] | None = No
         system=spec.name,
         tier=spec.tier,
         provenance=prov,
-        models=tuple(estimate_model(m, spec) for m in chosen),
+        models=tuple(estimate_model(m, spec, profile.source) for m in chosen),
     )
 
 

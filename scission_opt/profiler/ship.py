@@ -20,12 +20,14 @@ scission_opt`` command anyone can run alone):
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -159,6 +161,22 @@ def wait_for_quiet_cpu(max_busy: float, timeout_s: float) -> float:
     return busy
 
 
+#: Per tier and model, the fraction of the CPU other processes kept busy just before the model was profiled.
+BUSY_FILE = "cpu-busy.json"
+
+
+def _read_busy(path: Path) -> dict[str, dict[str, float]]:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _drop_model(path: Path, model: str) -> None:
+    profile = load_profile(path)
+    replace(profile, models=tuple(m for m in profile.models if m.name != model)).save(path)
+
+
 def _profile(models: Sequence[str], path: Path, system: str, tier: str, threads: int, repeats: int, note: str) -> None:
     cmd = [
         sys.executable, "-m", "scission_opt", "profile", *models,
@@ -237,7 +255,9 @@ def _instance_provenance(model: str, names: dict[str, str], cores: int, repeats:
     )
 
 
-def _summary(device: Profile, edge: Profile, cloud: Profile, host_errors: list[tuple[str, Spec, list]]) -> str:
+def _summary(
+    device: Profile, edge: Profile, cloud: Profile, host_errors: list[tuple[str, Spec, list]], busy: dict
+) -> str:
     repeats = device.provenance.repeats
     out = [
         "# Figures of the shipped profiles",
@@ -272,18 +292,23 @@ def _summary(device: Profile, edge: Profile, cloud: Profile, host_errors: list[t
         "+ build time. `trace` is the time to make the blocks' sub-models and tf.functions, count their FLOPs and make "
         "each block's first call (which optimises its graph); what remains is the warm-up and timed runs.",
         "",
-        "| model | system | profile s | build s | trace s | whole x repeats s | (profile - build) / (whole x repeats) "
-        "| (profile - build - trace) / (whole x repeats) | goal met |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---|",
+        "`CPU busy` is the share of the CPU other processes used just before the model was profiled "
+        "(the host is shared; blank: not recorded).",
+        "",
+        "| model | system | CPU busy | profile s | build s | trace s | whole x repeats s "
+        "| (profile - build) / (whole x repeats) | (profile - build - trace) / (whole x repeats) | goal met |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for p in (device, edge):
         for m in p.models:
+            b = busy.get(p.tier, {}).get(m.name)
+            b_text = f"{b:.0%}" if b is not None else ""
             timed = m.whole.median_s * m.whole.repeats
             over = (m.profile_s - m.build_s) / timed if timed else float("nan")
             loop = (m.profile_s - m.build_s - m.trace_s) / timed if timed else float("nan")
             met = "yes" if m.profile_s <= 3 * timed + m.build_s else "no"
             out.append(
-                f"| {m.name} | {p.system} | {m.profile_s:.1f} | {m.build_s:.2f} | {m.trace_s:.2f} | {timed:.2f} | "
+                f"| {m.name} | {p.system} | {b_text} | {m.profile_s:.1f} | {m.build_s:.2f} | {m.trace_s:.2f} | {timed:.2f} | "
                 f"{over:.1f} | {loop:.1f} | {met} |"
             )
     out += [
@@ -324,6 +349,7 @@ def ship(
     skip_profiling: bool = False,
     max_busy: float = 0.3,
     quiet_timeout_s: float = 120.0,
+    remeasure_above: float | None = None,
 ) -> list[Path]:
     """Regenerate the shipped profiles, network, system properties, instances and summary.
 
@@ -343,6 +369,9 @@ def ship(
         Before each model, wait up to ``quiet_timeout_s`` seconds for the CPU
         to be at most ``max_busy`` busy, so other processes disturb the
         timings less.
+    remeasure_above
+        Profile again the models that were profiled while the CPU was more
+        than this busy (readings kept in ``profiles/cpu-busy.json``).
 
     Returns
     -------
@@ -364,13 +393,20 @@ def ship(
             f"each model profiled in its own process after waiting up to {quiet_timeout_s:g} s for the CPU to be "
             f"at most {max_busy:.0%} busy; other processes may still have shared the CPU"
         )
+        busy_path = prof_dir / BUSY_FILE
+        busy_log = _read_busy(busy_path) if not fresh else {}
         for tier, threads in (("device", 1), ("edge", cores)):
             for model in models:
+                seen = busy_log.get(tier, {}).get(model)
                 if paths[tier].exists() and load_profile(paths[tier]).model(model) is not None:
-                    continue
+                    if remeasure_above is None or seen is None or seen <= remeasure_above:
+                        continue
+                    _drop_model(paths[tier], model)
                 busy = wait_for_quiet_cpu(max_busy, quiet_timeout_s)
                 print(f"CPU {busy:.0%} busy before {model} ({tier})", flush=True)
                 _profile([model], paths[tier], names[tier], tier, threads, repeats, note)
+                busy_log.setdefault(tier, {})[model] = round(busy, 3)
+                write_json_atomic(busy_path, busy_log)
 
     device, edge = load_profile(paths["device"]), load_profile(paths["edge"])
     t4 = Spec(
@@ -415,7 +451,7 @@ def ship(
         write_json_atomic(out / "specs" / f"{spec.name}.json", {k: getattr(spec, k) for k in Spec.__dataclass_fields__})
         host_errors.append((label, spec, estimate_error(measured, estimate_profile(measured, spec))))
     summary = prof_dir / "summary.md"
-    write_text_atomic(summary, _summary(device, edge, cloud, host_errors))
+    write_text_atomic(summary, _summary(device, edge, cloud, host_errors, _read_busy(prof_dir / BUSY_FILE)))
     print(f"wrote {summary}")
     return written
 
@@ -431,6 +467,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--skip-profiling", action="store_true", help="reuse the measured profiles")
     parser.add_argument("--max-busy", type=float, default=0.3, help="wait for the CPU to be at most this busy (0.3)")
     parser.add_argument("--quiet-timeout", type=float, default=120.0, help="but wait at most this many seconds (120)")
+    parser.add_argument(
+        "--remeasure-above", type=float, default=None, metavar="BUSY",
+        help="profile again the models measured while the CPU was more than BUSY busy (e.g. 0.3)",
+    )
     args = parser.parse_args(argv)
     ship(
         args.out,
@@ -440,6 +480,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         skip_profiling=args.skip_profiling,
         max_busy=args.max_busy,
         quiet_timeout_s=args.quiet_timeout,
+        remeasure_above=args.remeasure_above,
     )
     return 0
 

@@ -65,3 +65,14 @@ def test_spec_file_errors(tmp_path):
         load_spec(path)
     with pytest.raises(InvalidInstanceError, match="flops_efficiency: must be <= 1"):
         parse_spec({"name": "g", "tier": "c", "peak_flops": 1, "memory_bandwidth": 1, "flops_efficiency": 2})
+
+
+def test_block_without_flops_names_file_and_block():
+    import dataclasses
+
+    p = _profile()
+    m = p.models[0]
+    blocks = (dataclasses.replace(m.blocks[0], flops=None),) + m.blocks[1:]
+    p = dataclasses.replace(p, models=(dataclasses.replace(m, blocks=blocks),))
+    with pytest.raises(InvalidInstanceError, match=r"^host.json: models.m.blocks\[0\].flops: no FLOP count"):
+        estimate_profile(p, SPEC)
