@@ -582,6 +582,29 @@ def _bottleneck_floor(instance: "Instance", origins: tuple[int, ...], d: _Build)
     return max(floor0, hop_floor)
 
 
+def _segment_lo(param: np.ndarray, act: np.ndarray, cap: float) -> np.ndarray:
+    """``lo[j]``: the smallest ``a`` with ``sum(param[a:j+1]) + max(act[a:j+1]) <= cap``
+    (``j + 1`` when node ``j`` alone does not fit); non-decreasing in ``j``."""
+    from collections import deque
+
+    n = len(param)
+    prefix = np.concatenate([[0.0], np.cumsum(param)]).tolist()
+    acts = act.tolist()
+    lo = np.empty(n, dtype=np.int64)
+    window: deque[int] = deque()  # indices of decreasing activations in [a, j]
+    a = 0
+    for j in range(n):
+        while window and acts[window[-1]] <= acts[j]:
+            window.pop()
+        window.append(j)
+        while a <= j and prefix[j + 1] - prefix[a] + acts[window[0]] > cap:
+            a += 1
+            if window and window[0] < a:
+                window.popleft()
+        lo[j] = a
+    return lo
+
+
 def _assemble(instance: "Instance", origins: tuple[int, ...], terms: Terms, d: _Build) -> ArcModel:
     inst = instance
     n, S, T = inst.n_nodes, inst.n_systems, inst.n_tiers
@@ -629,6 +652,7 @@ def _assemble(instance: "Instance", origins: tuple[int, ...], terms: Terms, d: _
     # ---- memory of later tiers: params of the segment + A_s >= every activation ----
     param, act = inst.param_bytes, inst.activation_bytes
     mrow, mcol, mval, mhi = [], [], [], []
+    windowed: list[tuple[int, np.ndarray, float]] = []
     r = 0
     for s in range(S):
         cap = inst.systems[s].memory_bytes
@@ -657,10 +681,46 @@ def _assemble(instance: "Instance", origins: tuple[int, ...], terms: Terms, d: _
         mval += [act[node[sub]], -np.ones(len(st_nodes))]
         mhi += [0.0] * len(st_nodes)
         r += len(st_nodes)
+        windowed.append((s, into, cap))
     if r:
         hi = np.array(mhi)
         blocks.append(
             RowBlock("memory", "limit", np.concatenate(mrow), np.concatenate(mcol), np.concatenate(mval), np.full(r, -INF), hi)
+        )
+    # ---- memory windows: node j may run on s only if s was entered at a >= lo_s(j) ----
+    # (lo_s(j): the earliest start of a segment ending at j that fits; the rows above
+    # stay exact on their own, these tighten the LP relaxation a great deal)
+    wrow, wcol, wval, wlo, whi = [], [], [], [], []
+    r = 0
+    for s, into, cap in windowed:
+        lo = _segment_lo(param, act, slack(cap))
+        base = m + len(extras)  # Y_s(j) = flow entering s at a node <= j, for j = 0..n-1
+        extras += [ExtraColumn(f"Y{s}_{j}", 0.0, 1.0, 0.0, "memory_window") for j in range(n)]
+        entering = into[hop[into]]
+        # Y(j) - Y(j-1) - (hops into (j, s)) = 0
+        wrow += [r + np.arange(n), r + np.arange(1, n), r + node[entering]]
+        wcol += [base + np.arange(n), base + np.arange(n - 1), entering]
+        wval += [np.ones(n), -np.ones(n - 1), -np.ones(len(entering))]
+        wlo.append(np.zeros(n))
+        whi.append(np.zeros(n))
+        r += n
+        # flow into (j, s) - Y(j) + Y(lo(j) - 1) <= 0
+        st_nodes, st_row = np.unique(node[into], return_inverse=True)
+        k = len(st_nodes)
+        before = lo[st_nodes] - 1
+        has_before = before >= 0
+        wrow += [r + st_row, r + np.arange(k), r + np.flatnonzero(has_before)]
+        wcol += [into, base + st_nodes, base + before[has_before]]
+        wval += [np.ones(len(into)), -np.ones(k), np.ones(int(has_before.sum()))]
+        wlo.append(np.full(k, -INF))
+        whi.append(np.zeros(k))
+        r += k
+    if r:
+        blocks.append(
+            RowBlock(
+                "memory_window", "exact", np.concatenate(wrow), np.concatenate(wcol), np.concatenate(wval).astype(float),
+                np.concatenate(wlo), np.concatenate(whi),
+            )
         )
 
     # ---- path-additive limits (deadline, energy, compute per tier) ---------------
@@ -767,6 +827,47 @@ def _node_plan(instance: "Instance", origin: int, node_sys: np.ndarray) -> Plan:
         if bounds[t + 1] > bounds[t]:
             names[t] = instance.systems[int(node_sys[bounds[t]])].name
     return Plan(tuple(bounds), tuple(names))
+
+
+def _segment_dp_plans(
+    instance: "Instance", objective: Objective, top_k: int, deadline: float, bottleneck: bool
+) -> dict[Plan, float]:
+    """Plans of the segment DP on the instance without the constraints that couple
+    segments (it handles memory exactly, which shortest paths cannot), kept where
+    the evaluator finds them feasible on the real instance. Only a source of
+    starting plans: any failure of it is ignored."""
+    import dataclasses
+
+    from ..objectives import Latency
+
+    c = instance.constraints
+    T = instance.n_tiers
+    idle = any(instance.systems[s].idle_w for s in instance.candidates[0])
+    relaxed = instance.replace(
+        constraints=dataclasses.replace(
+            c,
+            compute_time_limit_pct=(None,) * T,
+            deadline_s=None,
+            energy_budget_j=None if idle else c.energy_budget_j,
+        )
+    )
+    proxy = Latency() if bottleneck else objective
+    found: dict[Plan, float] = {}
+    try:
+        from .dp import SegmentDP
+
+        dp = SegmentDP()
+        if dp.unsupported(relaxed, proxy) or time.perf_counter() > deadline:
+            return found
+        left = deadline - time.perf_counter()
+        result = dp.solve(relaxed, proxy, top_k=max(top_k, 3), time_limit=left if math.isfinite(left) else None)
+    except Exception:  # noqa: BLE001 - a heuristic; the MIP stays exact without it
+        return found
+    for ranked in result.plans:
+        value, metrics = objective_value(instance, ranked.plan, objective)
+        if metrics.feasible:  # type: ignore[attr-defined]
+            found[ranked.plan] = value
+    return found
 
 
 def heuristic_plans(
@@ -948,7 +1049,11 @@ def solve_arc_models(
         _prune_all(d, INF, deadline)  # the limits alone: dead groups die here, before any heuristic
         builds.append((origins, terms, d))
     unbuilt = len(groups) - len(builds)
-    known = heuristic_plans(instance, objective, [b for _, _, b in builds], deadline, top_k) if HEURISTICS else {}
+    known: dict[Plan, float] = {}
+    if HEURISTICS:
+        bottleneck = any(d.bottleneck_weight for _, _, d in builds)
+        known = _segment_dp_plans(instance, objective, top_k, deadline, bottleneck)
+        known.update(heuristic_plans(instance, objective, [b for _, _, b in builds], deadline, top_k))
 
     def kth_limit() -> float:
         # a value no wanted plan exceeds: the k-th best feasible plan known (relaxed for rounding)

@@ -99,7 +99,7 @@ def _build(model: ArcModel) -> dict:
             units[block.name] = u_obj / model.bottleneck_weight
     extra_ub: list[int] = []
     for extra in model.extras:
-        unit = units[extra.block]
+        unit = units.get(extra.block, 1.0)  # columns of exact blocks are integral as they stand
         ub = math.ceil(extra.ub / unit) if math.isfinite(extra.ub) else None
         if ub is None:
             # the bottleneck never needs to exceed the largest single time in its rows
