@@ -860,7 +860,7 @@ def _segment_dp_plans(
         if dp.unsupported(relaxed, proxy) or time.perf_counter() > deadline:
             return found
         left = deadline - time.perf_counter()
-        result = dp.solve(relaxed, proxy, top_k=max(top_k, 3), time_limit=left if math.isfinite(left) else None)
+        result = dp.solve(relaxed, proxy, top_k=top_k, time_limit=left if math.isfinite(left) else None)
     except Exception:  # noqa: BLE001 - a heuristic; the MIP stays exact without it
         return found
     for ranked in result.plans:
