@@ -377,15 +377,14 @@ def _static_data(instance: "Instance") -> dict[str, Any]:
 
     # ---- times per arc ---------------------------------------------------------------
     latT = lat.T  # (n, S)
-    is_hop = _Dense(
-        np.broadcast_to(~first[None, :], (S, S)).copy(), np.broadcast_to(~eye, (n, S, S)).copy(), np.zeros(S, dtype=bool)
-    )
+    # read-only broadcast views: they are only read and indexed
+    is_hop = _Dense(np.broadcast_to(~first[None, :], (S, S)), np.broadcast_to(~eye, (n, S, S)), np.zeros(S, dtype=bool))
     transfer_t = beta[1:n, None, None] / bps[None] if n > 1 else np.zeros((0, S, S))
     hop_trans = np.zeros((n, S, S))
     if n > 1:
         hop_trans[1:] = np.where(~eye[None], fixed[None] + transfer_t, 0.0)
     hop_src = np.where(is_hop.src, fixed + beta[0] / bps, 0.0)
-    comp = _Dense(np.broadcast_to(latT[0][None, :], (S, S)).copy(), np.broadcast_to(latT[:, None, :], (n, S, S)).copy(), np.zeros(S))
+    comp = _Dense(np.broadcast_to(latT[0][None, :], (S, S)), np.broadcast_to(latT[:, None, :], (n, S, S)), np.zeros(S))
     return {
         "st": st, "hop_ok": hop_ok, "src_skip_ok": src_skip_ok, "snk_skip_ok": snk_skip_ok, "upload": upload,
         "send_ok": send_ok, "trans_ok": trans_ok, "is_hop": is_hop, "transfer_t": transfer_t, "hop_trans": hop_trans,
