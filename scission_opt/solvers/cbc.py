@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from ..instance import Instance
 
 #: Seconds the subprocess may run past the limit given to CBC before it is killed.
-_GRACE_S = 0.5
+_GRACE_S = 0.25
 
 
 def _cbc_path() -> str:
@@ -174,7 +174,7 @@ def _run_cbc(model: ArcModel, seconds: float, state: dict) -> BackendAnswer:
                 return BackendAnswer("unknown")
             cmd = [
                 _cbc_path(), mps,
-                *(["-timeMode", "elapsed", "-sec", f"{max(left - 0.05, 0.01):.3f}"] if math.isfinite(left) else []),
+                *(["-timeMode", "elapsed", "-sec", f"{max(0.95 * left - 0.05, 0.01):.3f}"] if math.isfinite(left) else []),
                 "-preprocess", preprocess, "-threads", "1",
                 "-ratioGap", "0", "-allowableGap", "1e-9", "-increment", "1e-10",
                 "-integerTolerance", "1e-9", "-primalTolerance", "1e-9",
