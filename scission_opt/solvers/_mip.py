@@ -828,9 +828,7 @@ def _node_plan(instance: "Instance", origin: int, node_sys: np.ndarray) -> Plan:
     return Plan(tuple(bounds), tuple(names))
 
 
-def _segment_dp_plans(
-    instance: "Instance", objective: Objective, top_k: int, deadline: float, bottleneck: bool
-) -> dict[Plan, float]:
+def _segment_dp_plans(instance: "Instance", objective: Objective, deadline: float, bottleneck: bool) -> dict[Plan, float]:
     """Plans of the segment DP on the instance without the constraints that couple
     segments (it handles memory exactly, which shortest paths cannot), kept where
     the evaluator finds them feasible on the real instance. Only a source of
@@ -859,7 +857,8 @@ def _segment_dp_plans(
         if dp.unsupported(relaxed, proxy) or time.perf_counter() > deadline:
             return found
         left = deadline - time.perf_counter()
-        result = dp.solve(relaxed, proxy, top_k=top_k, time_limit=left if math.isfinite(left) else None)
+        # top-1 only: its k-best search is much slower, and _alternatives supplies more plans
+        result = dp.solve(relaxed, proxy, top_k=1, time_limit=left if math.isfinite(left) else None)
     except Exception:  # noqa: BLE001 - a heuristic; the MIP stays exact without it
         return found
     for ranked in result.plans:
@@ -1051,7 +1050,7 @@ def solve_arc_models(
     known: dict[Plan, float] = {}
     if HEURISTICS:
         bottleneck = any(d.bottleneck_weight for _, _, d in builds)
-        known = _segment_dp_plans(instance, objective, top_k, deadline, bottleneck)
+        known = _segment_dp_plans(instance, objective, deadline, bottleneck)
         known.update(heuristic_plans(instance, objective, [b for _, _, b in builds], deadline, top_k))
 
     def kth_limit() -> float:
@@ -1131,7 +1130,7 @@ def solve_arc_models(
         bound = min(bounds) if bounds and not unbuilt else math.nan
         if ranked and not math.isnan(bound):
             bound = min(bound, ranked[0][1])
-        if time_limit is not None and time.perf_counter() >= deadline:
+        if time_limit is not None:
             messages.insert(0, f"stopped at the time limit of {time_limit:g} s before proving optimality")
         else:
             messages.insert(0, f"the {solver_name} backend stopped before proving optimality")
