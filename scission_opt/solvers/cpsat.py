@@ -4,27 +4,32 @@ CP-SAT needs integers, so every row is scaled here (formulations/chain-mip.md):
 
 * Limits (memory, deadline, energy, compute time, compute share) are rounded
   *conservatively*: a block's unit is ``u = (largest coefficient or limit) /
-  2**B`` with ``B = min(40, 61 - log2(terms))`` so no row can overflow;
-  coefficients are rounded up and the limit (with the evaluator's own
-  tolerance) down. A plan CP-SAT accepts therefore always passes the
-  evaluator. The price: a plan whose value lies within ``k * u`` of a limit,
-  ``k`` being the number of its arcs in the row (at most ``n + 1``), may be
-  rejected although it is feasible, i.e. about ``n * 2**-40`` relative to the
-  limit.
-* The objective is rounded to the nearest multiple of ``u_obj = ref / 2**30``,
-  ``ref`` being the shortest-path lower bound of the objective (the largest
-  arc cost when that is 0), and never coarser than ``max cost / 2**50``. The
-  bottleneck variable of the throughput and weighted objectives is measured in
-  the same unit. Optimality tolerance: the plan reported as optimal is within
-  ``(n + 2) * u_obj``, i.e. about ``(n + 2) * 2**-30`` relative (1e-6 at
-  1000 nodes, 1e-8 at 10), of the best plan CP-SAT may accept; the reported
-  bound is lowered by that amount so that it stays a true lower bound.
+  2**B`` with ``B = min(30, 48 - log2(terms in its largest row))``, so no
+  activity comes near 2**62; coefficients are rounded up and the limit (with
+  the evaluator's own tolerance) down. A plan CP-SAT accepts therefore always
+  passes the evaluator. The price: a plan whose value lies within ``k * u`` of
+  a limit, ``k`` being the number of its arcs in the row (at most ``n + 1``),
+  may be rejected although it is feasible, i.e. about ``n * 2**-30`` (1e-6 at
+  1000 nodes) relative to the block's largest value.
+* The objective is rounded to the nearest multiple of
+  ``u_obj = max(ref / 2**30, max cost / 2**36)``, ``ref`` being the
+  shortest-path lower bound of the objective (the largest arc cost when that
+  bound is 0 or far smaller). The bottleneck variable of the throughput and
+  weighted objectives is measured in ``u_obj / w``. CP-SAT stops at a gap of
+  2 units. Optimality tolerance: the plan reported as optimal is within
+  ``(n + 4) * u_obj`` (rounding of at most ``n + 1`` arc costs and of the
+  bottleneck rows, plus the gap), i.e. about ``(n + 4) * 2**-30`` relative to
+  the lower bound (1e-6 at 1000 nodes, 1.3e-8 at 10), of the best plan CP-SAT
+  may accept; the reported bound is lowered by that amount so that it stays a
+  true lower bound.
+* Memory-window, flow and cut rows are integral already.
 
-The solve uses 2 workers with presolve off: on this model presolve is the
-slower path on large instances, and CP-SAT 9.15's presolve returned a worse
-plan as OPTIMAL on about 0.3% of small random models with coefficients around
-2**30 (seeds 2021, 2135, 2692, 3371 of ``tests/solvers/test_mip.random_case``;
-none of 3000 failed with presolve off).
+The solve uses 2 workers with presolve off (the notes measured it slower on
+large models), and CP-SAT 9.15's presolve returned a worse plan as OPTIMAL on
+about 0.3% of small random models (seeds 2021, 2135, 2692, 3371 of
+``tests/solvers/test_mip.random_case`` with 2**30-sized coefficients, and one
+with 2**40-sized coefficients before the bits were lowered); none of several
+thousand failed with presolve off. The best known plan is given as a hint.
 """
 
 from __future__ import annotations
