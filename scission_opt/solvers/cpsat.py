@@ -4,13 +4,14 @@ CP-SAT needs integers, so every row is scaled here (formulations/chain-mip.md):
 
 * Limits (memory, deadline, energy, compute time, compute share) are rounded
   *conservatively*: a block's unit is ``u = (largest coefficient or limit) /
-  2**B`` with ``B = min(30, 48 - log2(terms in its largest row))``, so no
-  activity comes near 2**62; coefficients are rounded up and the limit (with
-  the evaluator's own tolerance) down. A plan CP-SAT accepts therefore always
-  passes the evaluator. The price: a plan whose value lies within ``k * u`` of
-  a limit, ``k`` being the number of its arcs in the row (at most ``n + 1``),
-  may be rejected although it is feasible, i.e. about ``n * 2**-30`` (1e-6 at
-  1000 nodes) relative to the block's largest value.
+  2**B`` with ``B = min(40, 60 - log2(terms in its largest row))``, so no
+  activity can overflow; coefficients are rounded up and the limit (with the
+  evaluator's own tolerance, ``1e-9`` relative) down. A plan CP-SAT accepts
+  therefore always passes the evaluator. The price: a plan whose value lies
+  within ``k * u`` of a limit, ``k`` being the number of its arcs in the row
+  (at most ``n + 1``), may be rejected although it is feasible: about
+  ``n * 2**-40`` relative to the block's largest value, below the evaluator's
+  own ``1e-9`` up to about 1000 nodes, so a plan exactly at a limit is kept.
 * The objective is rounded to the nearest multiple of
   ``u_obj = max(ref / 2**30, max cost / 2**36)``, ``ref`` being the
   shortest-path lower bound of the objective (the largest arc cost when that
@@ -55,7 +56,7 @@ OBJECTIVE_BITS = 30
 #: returned a wrong optimum on a small model with 2**40-sized coefficients).
 MAX_COEF_BITS = 36
 #: Largest resolution of a limit row relative to its largest coefficient.
-LIMIT_BITS = 30
+LIMIT_BITS = 40
 #: CP-SAT presolve (see the module docstring for why it is off).
 PRESOLVE = False
 WORKERS = 2
@@ -96,7 +97,7 @@ def _build(model: ArcModel) -> dict:
     for block in model.blocks:
         if block.kind == "limit":
             counts = np.bincount(block.row, minlength=block.n_rows) if len(block.row) else np.zeros(1, np.int64)
-            bits = min(LIMIT_BITS, 48 - math.ceil(math.log2(int(counts.max()) + 2)))
+            bits = min(LIMIT_BITS, 60 - math.ceil(math.log2(int(counts.max()) + 2)))
             arc = block.col < m
             big = max(float(np.abs(block.val[arc]).max(initial=0.0)), float(np.abs(block.hi[np.isfinite(block.hi)]).max(initial=0.0)))
             units[block.name] = max(big if big > 0 else 1.0, _TINY * 2.0**bits) / 2.0**bits
