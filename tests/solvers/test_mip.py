@@ -210,3 +210,34 @@ def test_mip_solvers_agree_on_a_large_chain() -> None:
     results = [get_solver(name).solve(inst, objective, top_k=3, time_limit=60) for name in MIP_SOLVERS]
     assert all(r.status is Status.OPTIMAL for r in results)
     np.testing.assert_allclose([p.objective for p in results[1].plans], [p.objective for p in results[0].plans], rtol=1e-6)
+
+
+@pytest.mark.parametrize("solver_name", MIP_SOLVERS)
+@pytest.mark.parametrize("pruning", [True, False], ids=["pruned", "rows"])
+def test_plan_exactly_at_every_limit_stays_optimal(solver_name: str, pruning: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Limits equal to the optimum's own figures: rounding (CP-SAT's integers, CBC's
+    tolerances) must neither reject it nor let anything better through."""
+    monkeypatch.setattr(_mip, "HEURISTICS", pruning)
+    monkeypatch.setattr(_mip, "RESOURCE_PRUNING", pruning)
+    objective = get_objective("latency")
+    for seed in range(4):
+        inst = generate(60, 3, 2, seed=seed, idle=True, memory=True)
+        best = Exhaustive().solve(inst, objective)
+        m = best.metrics
+        assert m is not None and best.plan is not None
+        systems = list(inst.systems)
+        for t in range(inst.n_tiers):
+            if best.plan.used(t):
+                i = inst.system_index[best.plan.systems[t]]  # type: ignore[index]
+                systems[i] = dataclasses.replace(systems[i], memory_bytes=m.memory_bytes[t])
+        constraints = dataclasses.replace(
+            inst.constraints,
+            energy_budget_j=m.energy_j,
+            deadline_s=m.latency_s,
+            upload_limit_bytes=tuple(u if u > 0 else None for u in m.upload_bytes),
+            compute_time_limit_s=tuple(x if x > 0 else None for x in m.compute_s),
+        )
+        bound = inst.replace(systems=tuple(systems), constraints=constraints)
+        got = get_solver(solver_name).solve(bound, objective)
+        assert got.status is Status.OPTIMAL
+        assert got.objective == pytest.approx(best.objective, rel=RTOL[solver_name])
