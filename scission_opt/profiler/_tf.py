@@ -18,6 +18,9 @@ def tensorflow() -> Any:
     if "tensorflow" in sys.modules:
         return sys.modules["tensorflow"]
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from .._native import preload_ortools
+
+    preload_ortools()  # CP-SAT crashes if TensorFlow is loaded first (see scission_opt/_native.py)
     sys.stderr.flush()
     saved = os.dup(2)
     with tempfile.TemporaryFile() as sink:

@@ -250,7 +250,9 @@ class CPSAT:
         return importlib.util.find_spec("ortools") is not None
 
     def unsupported(self, instance: "Instance", objective: Objective) -> str | None:
-        return unsupported_reason(instance, objective)
+        from .._native import cpsat_conflict
+
+        return cpsat_conflict() or unsupported_reason(instance, objective)
 
     def solve(
         self, instance: "Instance", objective: Objective, *, top_k: int = 1, time_limit: float | None = None
