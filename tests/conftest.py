@@ -7,8 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from scission_opt._native import preload_ortools
 from scission_opt.generate import generate
 from scission_opt.instance import Instance
+
+# Some tests import keras directly; CP-SAT must be loaded before TensorFlow in one process.
+preload_ortools()
 
 DATA = Path(__file__).parent / "data"
 
