@@ -12,10 +12,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import math
 import sys
 from collections.abc import Sequence
 
+from .argtypes import count, positive
 from .errors import ScissionError
 
 EXIT_OK, EXIT_INFEASIBLE, EXIT_BAD_INPUT = 0, 1, 2
@@ -42,26 +42,6 @@ def _weights(pairs: Sequence[str] | None) -> dict[str, float] | None:
     return out
 
 
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
-    return value
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
-    return value
-
-
 def add_solver_options(p: argparse.ArgumentParser) -> None:
     """Options shared by commands that solve: solver, objective, weights, top-k, time limit."""
     from .solvers import solver_names
@@ -73,8 +53,8 @@ def add_solver_options(p: argparse.ArgumentParser) -> None:
         help="latency (default), energy, bytes, throughput, price, weighted, an entry-point name, or package.module:name",
     )
     p.add_argument("--weight", action="append", metavar="NAME=W", help="weight for --objective weighted (repeatable)")
-    p.add_argument("--top", type=_count, default=1, metavar="K", help="return the K best distinct plans")
-    p.add_argument("--time-limit", type=_positive, default=None, metavar="S", help="wall-clock limit in seconds")
+    p.add_argument("--top", type=count, default=1, metavar="K", help="return the K best distinct plans")
+    p.add_argument("--time-limit", type=positive, default=None, metavar="S", help="wall-clock limit in seconds")
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
@@ -172,8 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("instance")
     p.add_argument("--objective", default=None)
     p.add_argument("--weight", action="append", metavar="NAME=W")
-    p.add_argument("--top", type=_count, default=1, metavar="K")
-    p.add_argument("--time-limit", type=_positive, default=60.0, metavar="S", help="per solver (default 60)")
+    p.add_argument("--top", type=count, default=1, metavar="K")
+    p.add_argument("--time-limit", type=positive, default=60.0, metavar="S", help="per solver (default 60)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_compare)
 
@@ -183,9 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("generate", help="write a seeded synthetic instance (realistic shapes, marked synthetic)")
     p.add_argument("-o", "--output", required=True)
-    p.add_argument("--nodes", type=_count, default=25)
-    p.add_argument("--tiers", type=_count, default=3)
-    p.add_argument("--systems", type=_count, default=1, help="systems per tier")
+    p.add_argument("--nodes", type=count, default=25)
+    p.add_argument("--tiers", type=count, default=3)
+    p.add_argument("--systems", type=count, default=1, help="systems per tier")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--return-output", action="store_true", help="the final output travels back to the first tier")
     p.add_argument(

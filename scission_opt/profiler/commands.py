@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ..argtypes import count, natural
 from ..errors import InvalidInstanceError
 
 EXIT_OK = 0
@@ -23,26 +24,6 @@ def _shape(text: str) -> tuple[int, ...]:
     if not shape or any(d < 1 for d in shape):
         raise argparse.ArgumentTypeError(f"expected positive sizes, got {text!r}")
     return shape
-
-
-def _whole(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
-    return value
-
-
-def _natural(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {text}")
-    return value
 
 
 def summary_line(m: Any) -> str:
@@ -136,10 +117,10 @@ def register(sub: Any) -> None:
     p.add_argument("--system", required=True, help="name of the system being measured")
     p.add_argument("--tier", required=True, help="its tier, e.g. device, edge or cloud")
     p.add_argument("-o", "--output", required=True, metavar="PROFILE.json")
-    p.add_argument("--threads", type=_whole, default=None, metavar="N", help="TensorFlow intra-op (and inter-op) threads")
-    p.add_argument("--inter-op-threads", type=_whole, default=None, metavar="N", help="inter-op threads (default: --threads)")
-    p.add_argument("--repeats", type=_whole, default=10, metavar="N", help="timed runs per block (default 10)")
-    p.add_argument("--warmup", type=_natural, default=1, metavar="N", help="untimed runs first (default 1)")
+    p.add_argument("--threads", type=count, default=None, metavar="N", help="TensorFlow intra-op (and inter-op) threads")
+    p.add_argument("--inter-op-threads", type=count, default=None, metavar="N", help="inter-op threads (default: --threads)")
+    p.add_argument("--repeats", type=count, default=10, metavar="N", help="timed runs per block (default 10)")
+    p.add_argument("--warmup", type=natural, default=1, metavar="N", help="untimed runs first (default 1)")
     p.add_argument("--input-shape", type=_shape, default=None, metavar="H,W,C", help="input shape of registry models")
     p.add_argument("--alpha", type=float, default=None, help="width multiplier (MobileNets)")
     p.add_argument("--resume", action="store_true", help="keep the models already in the output file")

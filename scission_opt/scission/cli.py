@@ -5,29 +5,11 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from ..argtypes import count, positive
+
 if TYPE_CHECKING:
     from ..instance import Instance
     from ..result import SolveResult
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
-    return value
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
-    return value
 
 
 def _add_query_options(p: argparse.ArgumentParser) -> None:
@@ -144,8 +126,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "were measured at 0 s (Scission drops those).",
     )
     _add_query_options(p)
-    p.add_argument("--result-count", type=_count, default=5, metavar="K", help="how many results (default 5)")
-    p.add_argument("--time-limit", type=_seconds, default=None, metavar="S", help="solver wall-clock limit, seconds")
+    p.add_argument("--result-count", type=count, default=5, metavar="K", help="how many results (default 5)")
+    p.add_argument("--time-limit", type=positive, default=None, metavar="S", help="solver wall-clock limit, seconds")
     p.add_argument("--plot", metavar="FILE", help="write a chart of the best plan (.png or .svg)")
     p.add_argument("--timeline", metavar="FILE", help="write a timeline of one inference with the best plan (.png or .svg)")
     p.set_defaults(func=cmd_scission)

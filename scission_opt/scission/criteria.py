@@ -34,7 +34,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..errors import InvalidInstanceError
-from ..instance import Constraints, Instance
+from ..instance import Instance
 
 #: Option names, per tier, as Scission spells them.
 CRITERIA_OPTIONS = {"device": "-d", "edge": "-e", "cloud": "-c"}
@@ -134,7 +134,6 @@ def apply_criteria(
         Naming the option: a layer no block covers, an unknown system, a
         system of another tier, a tier both required and forbidden, a bad number.
     """
-    tiers = instance.tiers
     c = instance.constraints
     pins, bans = list(c.pins), list(c.bans)
     allowed = list(c.allowed_systems)

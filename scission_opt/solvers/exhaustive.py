@@ -92,7 +92,7 @@ class Exhaustive:
     ) -> SolveResult:
         started = time.perf_counter()
         require_supported(self, instance, objective)
-        n, T, S = instance.n_nodes, instance.n_tiers, instance.n_systems
+        n, S = instance.n_nodes, instance.n_systems
         c = instance.constraints
         systems = instance.systems
         tier_of = instance.system_tier
