@@ -9,7 +9,6 @@ line naming the file and the field path.
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -20,7 +19,7 @@ import numpy as np
 
 from ._fields import Fields, check_integer, check_string
 from .errors import InvalidInstanceError
-from .io import write_json_atomic
+from .io import read_json, write_json_atomic
 
 FORMAT = "scission-opt/instance@1"
 BITS_PER_BYTE = 8.0
@@ -357,19 +356,7 @@ def load_instance(path: str | Path) -> Instance:
     InvalidInstanceError
         With the file name and field path, for any problem.
     """
-    path = Path(path)
-    source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InvalidInstanceError("no such file", source) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInstanceError(f"cannot read: {exc}", source) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidInstanceError(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", source) from None
-    return parse_instance(data, source)
+    return parse_instance(read_json(path), str(path))
 
 
 def parse_instance(data: Any, source: str = "<instance>") -> Instance:

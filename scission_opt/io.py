@@ -36,3 +36,43 @@ def write_text_atomic(path: str | Path, text: str) -> None:
 def write_json_atomic(path: str | Path, data: Any) -> None:
     """Write JSON (indented, trailing newline) atomically."""
     write_text_atomic(path, json.dumps(data, indent=1) + "\n")
+
+
+def read_bytes(path: str | Path) -> bytes:
+    """The file's bytes; a missing or unreadable file is one :class:`InvalidInstanceError` line naming it."""
+    from .errors import InvalidInstanceError
+
+    source = str(path)
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InvalidInstanceError("no such file", source) from None
+    except IsADirectoryError:
+        raise InvalidInstanceError("is a folder, not a file", source) from None
+    except OSError as exc:
+        raise InvalidInstanceError(f"cannot read: {exc.strerror or exc}", source) from None
+
+
+def read_text(path: str | Path, encoding: str = "utf-8") -> str:
+    """The file's text (see :func:`read_bytes`); undecodable text is reported the same way."""
+    from .errors import InvalidInstanceError
+
+    try:
+        return read_bytes(path).decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise InvalidInstanceError(f"cannot read: not {encoding} text ({exc.reason} at byte {exc.start})", str(path)) from None
+
+
+def parse_json(text: str, source: str) -> Any:
+    """Parse JSON text; malformed JSON is one line with its position."""
+    from .errors import InvalidInstanceError
+
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInstanceError(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", source) from None
+
+
+def read_json(path: str | Path) -> Any:
+    """Read and parse a JSON file, with one-line errors naming the file."""
+    return parse_json(read_text(path), str(path))

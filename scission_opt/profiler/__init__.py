@@ -9,7 +9,6 @@ The modules, one idea each:
 - :mod:`.profile`: profiling models on this host, the profile file format, checkpoint and resume;
 - :mod:`.progress`: a small progress bar on stderr;
 - :mod:`.estimate`: a roofline estimate of latencies for hardware one does not have;
-- :mod:`.network`: reading a network description (Scission's CSV, or JSON);
 - :mod:`.build`: merging profiles, network and system properties into an instance;
 - :mod:`.ship`: regenerating the instances shipped in ``instances/``.
 

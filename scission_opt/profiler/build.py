@@ -8,7 +8,6 @@ each system to each system of a later tier) needs a link in the network.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,9 +15,10 @@ from typing import Any
 
 from .._fields import Fields
 from ..errors import InvalidInstanceError
+from ..io import read_json
 from ..instance import FORMAT, Instance, Link, parse_instance
 from .models import APPLICATIONS, ALIASES
-from .network import load_network
+from ..network import load_network
 from .profile import ModelProfile, Profile, load_profile
 
 #: Tiers in the order data flows through them; other tier names follow in order of appearance.
@@ -78,16 +78,7 @@ def parse_system_properties(data: Any, source: str = "<systems>") -> dict[str, S
 
 def load_system_properties(path: str | Path) -> dict[str, SystemProperties]:
     """Read a system properties file (see :func:`parse_system_properties`)."""
-    source = str(path)
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InvalidInstanceError("no such file", source) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInstanceError(f"cannot read: {exc}", source) from None
-    except json.JSONDecodeError as exc:
-        raise InvalidInstanceError(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", source) from None
-    return parse_system_properties(data, source)
+    return parse_system_properties(read_json(path), str(path))
 
 
 def _model_key(model: str, profiles: Sequence[Profile]) -> str:

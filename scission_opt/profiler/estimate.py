@@ -13,7 +13,6 @@ model is estimated the same way as one call. Estimated profiles are marked
 
 from __future__ import annotations
 
-import json
 import statistics
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 
 from .._fields import Fields
 from ..errors import InvalidInstanceError
+from ..io import read_json
 from .profile import ModelProfile, Profile, Provenance
 from .timing import Timing
 
@@ -96,16 +96,7 @@ def load_spec(path: str | Path) -> Spec:
     InvalidInstanceError
         Naming the file and the field.
     """
-    source = str(path)
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InvalidInstanceError("no such file", source) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInstanceError(f"cannot read: {exc}", source) from None
-    except json.JSONDecodeError as exc:
-        raise InvalidInstanceError(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", source) from None
-    return parse_spec(data, source)
+    return parse_spec(read_json(path), str(path))
 
 
 def _fixed(seconds: float) -> Timing:

@@ -9,14 +9,12 @@ which software, or estimated from which spec).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .._fields import Fields, check_integer, check_number
-from ..errors import InvalidInstanceError
-from ..io import write_json_atomic
+from ..io import read_json, write_json_atomic
 from .timing import Timing
 
 FORMAT = "scission-opt/profile@1"
@@ -258,18 +256,7 @@ def load_profile(path: str | Path) -> Profile:
     InvalidInstanceError
         Naming the file and the field, for any problem.
     """
-    source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InvalidInstanceError("no such file", source) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInstanceError(f"cannot read: {exc}", source) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidInstanceError(f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", source) from None
-    return parse_profile(data, source)
+    return parse_profile(read_json(path), str(path))
 
 
 def parse_profile(data: Any, source: str = "<profile>") -> Profile:

@@ -1,7 +1,7 @@
 """Compatibility with the Scission tool: its benchmark files, network CSV, query syntax and output.
 
 - :mod:`.pickles` reads Scission's ``.dat`` benchmark pickles safely;
-- :mod:`.network` reads its network CSV;
+- :mod:`scission_opt.network` reads its network CSV (the project's one network reader);
 - :mod:`.convert` turns a benchmark folder, a network CSV and a model name into an
   :class:`~scission_opt.Instance`;
 - :mod:`.criteria` turns its ``-d/-e/-c`` criteria and limits into
@@ -15,7 +15,6 @@ of Scission's enumeration.
 
 from .convert import SCISSION_TIERS, load_benchmarks, scission_instance
 from .criteria import TierCriteria, apply_criteria, parse_criteria
-from .network import read_network_csv
 from .output import format_result_line, format_results
 from .pickles import LayerBenchmark, load_benchmark_file
 
@@ -29,6 +28,5 @@ __all__ = [
     "load_benchmark_file",
     "load_benchmarks",
     "parse_criteria",
-    "read_network_csv",
     "scission_instance",
 ]

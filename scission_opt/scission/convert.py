@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..errors import InvalidInstanceError
 from ..instance import FORMAT, Instance, parse_instance
-from .network import missing_pairs, read_network_csv
+from ..network import load_network, missing_pairs
 from .pickles import LayerBenchmark, load_benchmark_file
 
 #: Scission's tiers, in the order data flows.
@@ -109,7 +109,7 @@ def scission_instance(
         raise InvalidInstanceError(f"input size must be >= 0 MB, got {input_mb}", "-i")
     files = load_benchmarks(folder)
     blocks = _blocks(files, model)
-    links = read_network_csv(network_csv)
+    links = load_network(network_csv)
     names = {f.system for f in files}
     csv_name = str(network_csv)
     if not partial_network:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidInstanceError, UnsafePickleError
+from ..io import read_bytes
 
 #: The only class name a benchmark file may name.
 RECORD_CLASS = "LayerBenchmark"
@@ -87,14 +88,8 @@ class _SafeUnpickler(pickle.Unpickler):
 
 def load_pickle(path: str | Path) -> Any:
     """Unpickle ``path`` with only ``LayerBenchmark`` allowed; records come back as stand-ins."""
-    path = Path(path)
     source = str(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InvalidInstanceError("no such file", source) from None
-    except OSError as exc:
-        raise InvalidInstanceError(f"cannot read: {exc.strerror or exc}", source) from None
+    data = read_bytes(path)
     try:
         return _SafeUnpickler(io.BytesIO(data), source).load()
     except UnsafePickleError:

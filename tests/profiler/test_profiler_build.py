@@ -13,7 +13,7 @@ from scission_opt.cli import main
 from scission_opt.errors import InvalidInstanceError
 from scission_opt.instance import load_instance
 from scission_opt.profiler.build import build_instance, check_same_blocks, parse_system_properties
-from scission_opt.profiler.network import parse_network_csv
+from scission_opt.network import parse_network_csv
 from scission_opt.profiler.profile import load_profile
 
 NETWORK = """source,destination,ping(ms),bandwidth(mbps)

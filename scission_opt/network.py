@@ -1,9 +1,11 @@
 """Reading a network description: Scission's CSV, or JSON.
 
-CSV: a header, then one row per directed link
+CSV: an optional header, then one row per directed link
 ``source,destination,ping_ms,bandwidth_mbps[,tx_power_w]`` (Scission's header
 ``source,destination,ping(ms),bandwidth(mbps)`` is accepted; values may be
-padded with spaces; blank lines and lines starting with ``#`` are skipped).
+padded with spaces, e.g. ``raspi4,2500,            66.7,  1.6``; blank lines
+and lines starting with ``#`` are skipped). Ping is in milliseconds and
+bandwidth in megabits per second, the units of :class:`~scission_opt.Link`.
 
 JSON: ``{"links": [{"source", "destination", "latency_ms", "bandwidth_mbps",
 "tx_power_w"?}, ...]}`` or the bare list; ``ping_ms`` is accepted for
@@ -14,13 +16,14 @@ from __future__ import annotations
 
 import csv
 import io
-import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from .._fields import Fields, check_number, check_string
-from ..errors import InvalidInstanceError
-from ..instance import Link
+from ._fields import Fields, check_number, check_string
+from .errors import InvalidInstanceError
+from .instance import Link
+from .io import parse_json, read_text
 
 _COLUMNS = ("source", "destination", "ping_ms", "bandwidth_mbps", "tx_power_w")
 
@@ -35,12 +38,7 @@ def load_network(path: str | Path) -> tuple[Link, ...]:
         link given twice.
     """
     source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InvalidInstanceError("no such file", source) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidInstanceError(f"cannot read: {exc}", source) from None
+    text = read_text(path, encoding="utf-8-sig")
     if source.lower().endswith(".json") or text.lstrip()[:1] in ("{", "["):
         links = parse_network_json(text, source)
     else:
@@ -63,13 +61,16 @@ def parse_network_csv(text: str, source: str = "<network>") -> tuple[Link, ...]:
     ]
     if not rows:
         raise InvalidInstanceError("empty network file", source)
-    _, header = rows[0]
+    first_line, header = rows[0]
     if len(header) not in (4, 5):
         raise InvalidInstanceError(
-            f"header must have 4 or 5 columns ({','.join(_COLUMNS)}), got {len(header)}", source, "line 1"
+            f"must have 4 or 5 columns ({','.join(_COLUMNS)}), got {len(header)}", source, f"line {first_line}"
         )
+    # the header names its first column "source"; without one the file starts with data
+    body = rows[1:] if header[0].strip().lower() == "source" else rows
     links = []
-    for n, row in rows[1:]:
+    seen: dict[tuple[str, str], int] = {}
+    for n, row in body:
         if len(row) != len(header):
             raise InvalidInstanceError(f"expected {len(header)} values, got {len(row)}", source, f"line {n}")
         values = [c.strip() for c in row]
@@ -82,21 +83,22 @@ def parse_network_csv(text: str, source: str = "<network>") -> tuple[Link, ...]:
             except ValueError:
                 raise InvalidInstanceError(f"must be a number, got {raw!r}", source, f"line {n}.{col}") from None
             nums.append(check_number(num, f"line {n}.{col}", source, positive=col == "bandwidth_mbps"))
+        if (src, dst) in seen:
+            raise InvalidInstanceError(f"link {src} -> {dst} given twice (first on line {seen[src, dst]})", source, f"line {n}")
+        seen[src, dst] = n
         links.append(_link(src, dst, nums[0], nums[1], nums[2] if len(nums) > 2 else 0.0, source, f"line {n}"))
     return tuple(links)
 
 
+def missing_pairs(links: Iterable[Link], pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The directed ``pairs`` that no link covers, in the order given."""
+    have = {(lk.source, lk.destination) for lk in links}
+    return [p for p in pairs if p not in have]
+
+
 def parse_network_json(text: str | Any, source: str = "<network>") -> tuple[Link, ...]:
     """Links from JSON text or an already parsed document."""
-    if isinstance(text, str):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InvalidInstanceError(
-                f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", source
-            ) from None
-    else:
-        data = text
+    data = parse_json(text, source) if isinstance(text, str) else text
     base = "links"
     if isinstance(data, dict):
         root = Fields(data, "", source)
