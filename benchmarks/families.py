@@ -133,6 +133,19 @@ def quick_cases(instances_dir: Path) -> list[Case]:
     )
 
 
+def synthetic_counts(case: Case) -> dict[str, int]:
+    """``plans`` (exhaustive search) and ``scission_scenarios`` of a synthetic case, without building it.
+
+    The same as :func:`describe` gives for the built instance: synthetic
+    constraints filter no system, so every system of a tier is a candidate.
+    """
+    import math
+
+    n, T, S = case.nodes, case.tiers, case.systems_per_tier
+    plans = S * sum(math.comb(T - 1, k) * S**k * math.comb(n, k) for k in range(min(T - 1, n) + 1))
+    return {"plans": plans, "scission_scenarios": S**T * math.comb(n + T - 1, T - 1)}
+
+
 def build(case: Case) -> "Instance":
     """The instance a case solves (deterministic)."""
     from scission_opt.generate import generate

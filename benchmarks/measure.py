@@ -178,7 +178,7 @@ def _serve(conn) -> None:  # type: ignore[no-untyped-def]
                 cached = (case.instance_key, build(case))
             row = run_one(case, solver_name, settings, cached[1])
         except MemoryError:
-            row = {"status": "error", "note": "MemoryError (worker address space is capped)"}
+            row = {"status": "out of memory", "note": f"MemoryError: the worker's address space is capped at {WORKER_MEMORY_LIMIT_BYTES / 2**30:g} GiB"}
         except Exception as exc:  # noqa: BLE001 - a failing run is a result, not the end of the harness
             last = traceback.format_exc().strip().splitlines()[-1]
             row = {"status": "error", "note": f"{type(exc).__name__}: {exc}"[:300] or last}

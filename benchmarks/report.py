@@ -53,14 +53,19 @@ def cell(row: dict[str, Any] | None) -> str:
         text = f"cap ({_ms(t)}): no plan"
     elif status == "killed":
         text = "killed at hard cap"
+    elif status == "out of memory" or "MemoryError" in str(row.get("note", "")):
+        text = "out of memory (12 GiB cap)"
     elif status == "skipped":
         note = row.get("note", "")
-        if "plans" in note and row.get("plans"):
-            text = f"skipped: {_num(row['plans'])} plans"
-        elif "scenarios" in note and row.get("scission_scenarios"):
-            text = f"skipped: {_num(row['scission_scenarios'])} scenarios"
+        counts = _counts(row)
+        if row["solver"] == "exhaustive" and counts.get("plans"):
+            text = f"skipped: {_num(counts['plans'])} plans"
+        elif row["solver"] == "scission_baseline" and counts.get("scission_scenarios"):
+            text = f"skipped: {_num(counts['scission_scenarios'])} scenarios"
         else:
             text = "skipped: smaller case hit cap"
+        if "smaller case" in note and row["solver"] in ("exhaustive", "scission_baseline"):
+            text += " (smaller case hit cap)"
     elif status == "not available":
         text = "n/a"
     elif status == "unsupported":
@@ -70,6 +75,19 @@ def cell(row: dict[str, Any] | None) -> str:
     if row.get("agrees") is False:
         text += " **DIFFERS**"
     return text
+
+
+def _counts(row: dict[str, Any]) -> dict[str, Any]:
+    """Plans and Scission scenarios of a row; computed for synthetic rows skipped before building."""
+    if row.get("plans"):
+        return {"plans": row["plans"], "scission_scenarios": row.get("scission_scenarios")}
+    if row["family"] == "synthetic" and row.get("nodes"):
+        from .families import Case, synthetic_counts
+
+        case = Case("synthetic", row["name"], row["constraints"], nodes=row["nodes"], tiers=row["tiers"],
+                    systems_per_tier=row["systems_per_tier"])  # fmt: skip
+        return synthetic_counts(case)
+    return {}
 
 
 def _index(rows: list[dict[str, Any]]) -> dict[tuple[str, str, str, int], dict[str, dict[str, Any]]]:
@@ -141,7 +159,7 @@ def goals(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
             worst = min(ratios)
             add(f"shipped instances, top-5, constraints {constraints}: best exact solver vs Scission-style baseline",
                 ">= 100x faster, identical objectives",
-                f"{n} instances: speed-up min {worst:,.0f}x, median {statistics.median(ratios):,.0f}x; objectives "
+                f"{n} instances: speed-up min {worst:,.1f}x, median {statistics.median(ratios):,.0f}x; objectives "
                 + ("identical" if agree else "**differ**"), worst >= 100 and agree)  # fmt: skip
         else:
             add(f"shipped instances, top-5, constraints {constraints}: vs Scission-style baseline", ">= 100x faster", "no shipped instances measured", None)
@@ -198,7 +216,12 @@ def markdown(rows: list[dict[str, Any]], machine: dict[str, Any]) -> str:
         f"Python {machine.get('python', '?')}, " + ", ".join(f"{k} {v}" for k, v in machine.get("versions", {}).items())
         + f". Load average at start {machine.get('load_average')}, at end {machine.get('load_average_end')}"
         " (the machine is shared: expect noise). Harness wall time "
-        f"{machine.get('harness_wall_s', '?')} s.",
+        f"{machine.get('harness_wall_s', '?')} s."
+        + "".join(
+            f" Rows kept from an earlier run: `{e.get('command')}` at commit {e.get('commit')} on {e.get('date_utc')} UTC"
+            f" (load average {e.get('load_average')}, harness {e.get('harness_wall_s')} s)."
+            for e in machine.get("earlier_runs", [])
+        ),
         "",
         "Times are in-process wall milliseconds (`time.perf_counter` around `solver.solve`, model building and the "
         "evaluator's re-scoring included), median of repeats (up to "
@@ -251,8 +274,9 @@ def markdown(rows: list[dict[str, Any]], machine: dict[str, Any]) -> str:
         for k in synthetic:
             by = idx[k]
             r0 = next(iter(by.values()))
+            plans = _counts(r0).get("plans")
             body.append(
-                [str(r0.get("nodes")), str(r0.get("tiers")), str(r0.get("systems_per_tier")), k[2], _num(r0["plans"]) if r0.get("plans") else ""]
+                [str(r0.get("nodes")), str(r0.get("tiers")), str(r0.get("systems_per_tier")), k[2], _num(plans) if plans else ""]
                 + [cell(by.get(s)) for s in solvers]
                 + [_agreement(by)]
             )
@@ -290,7 +314,7 @@ def plot_times(rows: list[dict[str, Any]], path: Path) -> None:
     timed = [r for r in rows if r["status"] in ("optimal", "infeasible") and r["family"] in ("synthetic", "shipped")]
     panels = [(3, 1, "3 tiers x 1 system per tier"), (3, 4, "3 tiers x 4 systems per tier"), (6, 8, "6 tiers x 8 systems per tier")]
     fig, axes = plt.subplots(1, 4, figsize=(19, 4.8))
-    caps = [r for r in rows if r["status"] in ("time_limit", "feasible", "killed")]
+    caps = [r for r in rows if r["status"] in ("time_limit", "feasible", "killed", "out of memory") or "MemoryError" in str(r.get("note", ""))]
     for ax, (tiers, spt, title) in zip(axes, panels):
         for solver in SOLVERS:
             pts = sorted(
@@ -333,7 +357,7 @@ def plot_times(rows: list[dict[str, Any]], path: Path) -> None:
                 handles.append(h)
                 labels.append(lab)
     fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False)
-    fig.text(0.5, 0.005, "x at the top of a panel: that solver hit the time cap at that size", ha="center", fontsize=8)
+    fig.text(0.5, 0.005, "x at the top of a panel: that solver hit the time or memory cap at that size", ha="center", fontsize=8)
     fig.tight_layout(rect=(0, 0.07, 1, 1))
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -37,7 +37,7 @@ if __package__ in (None, ""):  # run as a script: make ``benchmarks`` importable
     __package__ = "benchmarks"
     import benchmarks  # noqa: F401
 
-from .families import SEED, Case, quick_cases, shipped_cases, synthetic_cases
+from .families import SEED, Case, quick_cases, shipped_cases, synthetic_cases, synthetic_counts
 from .measure import SOLVERS, Settings, Worker
 
 REPO = Path(__file__).resolve().parent.parent
@@ -63,7 +63,7 @@ QUICK = Settings(
 )
 
 PROVEN = ("optimal", "infeasible")
-CAPPED = ("time_limit", "feasible", "killed")
+CAPPED = ("time_limit", "feasible", "killed", "out of memory")
 
 
 # ---------------------------------------------------------------------------
@@ -149,7 +149,7 @@ class Ledger:
         if row["status"] in PROVEN and row["solver"] != "scission_baseline":
             # the first proven answer is the reference: exhaustive's, since it runs first
             self.reference.setdefault(case_key, (row["solver"], list(row["objectives"])))
-        if row["status"] in CAPPED or "MemoryError" in str(row.get("note", "")):
+        if row["status"] in CAPPED or "MemoryError" in str(row.get("note", "")):  # older rows: status "error"
             size = (row.get("nodes") or 0, row.get("tiers") or 0, row.get("systems_per_tier") or 0, row["name"])
             self.capped.setdefault((row["family"], row["solver"], row["constraints"], int(row["top_k"])), []).append(size)
         self.rows.append(row)
@@ -261,8 +261,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quick", action="store_true", help="a small subset in under a minute (the CI smoke test)")
     p.add_argument("--resume", action="store_true", help="keep runs.csv and skip the rows it already has")
     p.add_argument(
-        "--rerun", action="append", default=[], choices=("shipped", "synthetic", "process"),
-        help="with --resume: drop this family's rows first and run it again (repeatable)",
+        "--rerun", action="append", default=[], choices=("shipped", "synthetic", "process", *SOLVERS),
+        help="with --resume: drop the rows of this family or solver first and run them again (repeatable)",
     )
     p.add_argument("--out", type=Path, default=None, help="results folder (default benchmarks/results[/quick])")
     p.add_argument("--instances", type=Path, default=REPO / "instances", help="folder of shipped instances")
@@ -273,6 +273,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--time-cap", type=float, default=None, metavar="S", help="time_limit of every solve")
     p.add_argument("--max-nodes", type=int, default=None, help="leave out synthetic cases with more nodes")
     p.add_argument("--no-plot", action="store_true", help="skip the PNG (matplotlib)")
+    p.add_argument("--report-only", action="store_true", help="rewrite results.md and the plot from runs.csv; run nothing")
     p.add_argument("-q", "--quiet", action="store_true")
 
 
@@ -286,6 +287,13 @@ def run(args: argparse.Namespace) -> int:
     out = args.out or (RESULTS / "quick" if args.quick else RESULTS)
     out.mkdir(parents=True, exist_ok=True)
     csv_path = out / "runs.csv"
+    if args.report_only:
+        import json as _json
+
+        machine_path = out / "machine.json"
+        machine = _json.loads(machine_path.read_text()) if machine_path.exists() else machine_info()
+        write_report(out, read_rows(csv_path), machine, plot=not args.no_plot)
+        return 0
     families = set(args.family or ("shipped", "synthetic", "process"))
     solvers = [s for s in SOLVERS if not args.solver or s in args.solver]
 
@@ -297,12 +305,17 @@ def run(args: argparse.Namespace) -> int:
     if args.max_nodes is not None:
         cases = [c for c in cases if c.family == "shipped" or c.nodes <= args.max_nodes]
 
-    previous = [r for r in read_rows(csv_path) if r["family"] not in args.rerun] if args.resume else []
+    previous = read_rows(csv_path) if args.resume else []
+    previous = [r for r in previous if r["family"] not in args.rerun and r["solver"] not in args.rerun]
     ledger = Ledger(previous)
     write_rows(csv_path, previous)
     machine = machine_info()
     machine["settings"] = asdict(settings)
     machine["command"] = args.command_line
+    if args.resume and (out / "machine.json").exists():
+        # the rows kept from earlier runs were measured then: keep their record
+        earlier = json.loads((out / "machine.json").read_text(encoding="utf-8"))
+        machine["earlier_runs"] = earlier.pop("earlier_runs", []) + [earlier]
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
     say(f"{len(cases)} cases x {len(solvers)} solvers -> {csv_path}")
 
@@ -317,6 +330,8 @@ def run(args: argparse.Namespace) -> int:
                 skip = ledger.dominated(case, solver)
                 base = {**asdict(case), "solver": solver}
                 if skip:
+                    if case.family != "shipped":
+                        base.update(synthetic_counts(case))
                     row = {**base, "status": "skipped", "note": skip}
                 else:
                     row = {**base, **worker.run(case, solver, settings)}
@@ -339,7 +354,7 @@ def run(args: argparse.Namespace) -> int:
     for r in differs:
         print(f"DISAGREES: {r['family']} {r['name']} {r['constraints']} top-{r['top_k']} {r['solver']}: "
               f"{r['objectives']} vs {r['reference']}", file=sys.stderr)  # fmt: skip
-    errors = [r for r in ledger.rows if r["status"] == "error"]
+    errors = [r for r in ledger.rows if r["status"] == "error" and "MemoryError" not in str(r.get("note"))]
     for r in errors:
         print(f"ERROR: {r['family']} {r['name']} {r['solver']}: {r.get('note')}", file=sys.stderr)
     say(f"wrote {out}/runs.csv, results.md{'' if args.no_plot else ', time_vs_size.png'} in {time.perf_counter() - started:.1f} s; "
