@@ -19,6 +19,15 @@ LABEL = {
     "scission_baseline": "Scission-style",
 }
 GOAL_CASE = "n1000-t6-s8"
+#: Cases whose peak memory results.md shows for every solver.
+MEMORY_CASES = (
+    ("shipped", "densenet201", "none", 5),
+    ("synthetic", "n100-t3-s1", "none", 1),
+    ("synthetic", "n100-t3-s4", "binding", 1),
+    ("synthetic", "n1000-t3-s1", "none", 1),
+    ("synthetic", "n1000-t6-s8", "binding", 1),
+    ("synthetic", "n3000-t6-s16", "binding", 1),
+)
 SPEED_CASE = "n100-t3-s1"
 
 
@@ -29,6 +38,13 @@ def _ms(seconds: float) -> str:
     if ms < 100:
         return f"{ms:.2f}"
     return f"{ms:,.0f}"
+
+
+def _mb(nbytes: float) -> str:
+    if math.isnan(nbytes):
+        return "-"
+    mb = nbytes / 1e6
+    return f"{mb:.2f}" if mb < 10 else f"{mb:,.1f}"
 
 
 def _num(x: float) -> str:
@@ -281,6 +297,18 @@ def markdown(rows: list[dict[str, Any]], machine: dict[str, Any]) -> str:
                 + [_agreement(by)]
             )
         lines += _table(["nodes", "tiers", "systems/tier", "constraints", "plans", *[LABEL[s] for s in solvers], "agreement"], body)
+
+    memory_cases = [k for k in MEMORY_CASES if k in idx]
+    if memory_cases:
+        lines += ["", "## Peak memory (MB, tracemalloc peak of one call; every run's figure is in runs.csv)", ""]
+        body = []
+        for k in memory_cases:
+            by = idx[k]
+            body.append(
+                [f"{k[0]} {k[1]} {k[2]} top-{k[3]}"]
+                + [_mb(by[s].get("peak_mem_bytes", math.nan)) if s in by else "-" for s in solvers]
+            )  # fmt: skip
+        lines += _table(["case", *[LABEL[s] for s in solvers]], body)
 
     procs = [r for r in rows if r["family"] == "process"]
     if procs:
