@@ -350,6 +350,7 @@ def ship(
     max_busy: float = 0.3,
     quiet_timeout_s: float = 120.0,
     remeasure_above: float | None = None,
+    tiers: Sequence[str] = ("device", "edge"),
 ) -> list[Path]:
     """Regenerate the shipped profiles, network, system properties, instances and summary.
 
@@ -372,6 +373,8 @@ def ship(
     remeasure_above
         Profile again the models that were profiled while the CPU was more
         than this busy (readings kept in ``profiles/cpu-busy.json``).
+    tiers
+        The measured tiers to profile in this run (the others are reused).
 
     Returns
     -------
@@ -396,6 +399,8 @@ def ship(
         busy_path = prof_dir / BUSY_FILE
         busy_log = _read_busy(busy_path) if not fresh else {}
         for tier, threads in (("device", 1), ("edge", cores)):
+            if tier not in tiers:
+                continue
             for model in models:
                 seen = busy_log.get(tier, {}).get(model)
                 if paths[tier].exists() and load_profile(paths[tier]).model(model) is not None:
@@ -471,6 +476,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--remeasure-above", type=float, default=None, metavar="BUSY",
         help="profile again the models measured while the CPU was more than BUSY busy (e.g. 0.3)",
     )
+    parser.add_argument(
+        "--tiers", nargs="+", choices=("device", "edge"), default=("device", "edge"),
+        help="measured tiers to profile in this run (default both)",
+    )
     args = parser.parse_args(argv)
     ship(
         args.out,
@@ -481,6 +490,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         max_busy=args.max_busy,
         quiet_timeout_s=args.quiet_timeout,
         remeasure_above=args.remeasure_above,
+        tiers=args.tiers,
     )
     return 0
 
