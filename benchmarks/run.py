@@ -47,7 +47,7 @@ RESULTS = REPO / "benchmarks" / "results"
 COLUMNS = (
     "family", "name", "constraints", "top_k", "solver", "status", "nodes", "tiers", "systems_per_tier", "systems",
     "constraint_groups", "plans", "scission_scenarios", "repeats", "time_median_s", "time_min_s", "peak_mem_bytes",
-    "objective", "objectives", "bound", "reference", "agrees", "note",
+    "objective", "objectives", "bound", "reference", "agrees", "note", "instance_sha",
 )  # fmt: skip
 
 FULL = Settings()
@@ -125,6 +125,13 @@ def _append(path: Path, row: dict[str, Any]) -> None:
 
 # ---------------------------------------------------------------------------
 # Agreement and the skip rules
+
+
+def file_sha(path: str) -> str:
+    """First 12 hex digits of the file's SHA-256: which version of a shipped instance a row measured."""
+    import hashlib
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
 
 
 def _row_key(row: dict[str, Any]) -> tuple[str, str, str, int, str]:
@@ -305,8 +312,15 @@ def run(args: argparse.Namespace) -> int:
     if args.max_nodes is not None:
         cases = [c for c in cases if c.family == "shipped" or c.nodes <= args.max_nodes]
 
+    # A shipped instance file that changed since a row was measured makes that row stale.
+    shas = {c.path: file_sha(c.path) for c in cases if c.family == "shipped"}
+    case_sha = {(c.family, c.name): shas[c.path] for c in cases if c.family == "shipped"}
     previous = read_rows(csv_path) if args.resume else []
-    previous = [r for r in previous if r["family"] not in args.rerun and r["solver"] not in args.rerun]
+    previous = [
+        r for r in previous
+        if r["family"] not in args.rerun and r["solver"] not in args.rerun
+        and (r["family"] != "shipped" or r.get("instance_sha") == case_sha.get((r["family"], r["name"])))
+    ]  # fmt: skip
     ledger = Ledger(previous)
     write_rows(csv_path, previous)
     machine = machine_info()
@@ -328,7 +342,7 @@ def run(args: argparse.Namespace) -> int:
                 if key in ledger.done:
                     continue
                 skip = ledger.dominated(case, solver)
-                base = {**asdict(case), "solver": solver}
+                base = {**asdict(case), "solver": solver, "instance_sha": case_sha.get((case.family, case.name), "")}
                 if skip:
                     if case.family != "shipped":
                         base.update(synthetic_counts(case))
