@@ -48,9 +48,13 @@ class Settings:
     max_repeats: int = 15  # at most this many timed calls per run
     repeat_budget_s: float = 3.0  # stop repeating once this much time has been spent
     min_repeats: int = 3  # ... but repeat runs shorter than 1 s at least this often
-    memory_probe_max_s: float = 5.0  # skip the tracemalloc call when one call took longer
+    memory_probe_max_s: float = (
+        5.0  # skip the tracemalloc call when one call took longer
+    )
     exhaustive_max_plans: int = 200_000_000  # skip exhaustive above this many plans
-    baseline_max_scenarios: int = 1_000_000  # skip the Scission-style baseline above this many scenarios
+    baseline_max_scenarios: int = (
+        1_000_000  # skip the Scission-style baseline above this many scenarios
+    )
 
 
 def _get_solver(name: str):  # type: ignore[no-untyped-def]
@@ -73,7 +77,9 @@ def _warm_up(name: str, solver) -> None:  # type: ignore[no-untyped-def]
     from scission_opt.generate import generate
     from scission_opt.objectives import get_objective
 
-    solver.solve(generate(10, 3, 1, 0), get_objective("latency"), top_k=1, time_limit=10.0)
+    solver.solve(
+        generate(10, 3, 1, 0), get_objective("latency"), top_k=1, time_limit=10.0
+    )
     _WARM.add(name)
 
 
@@ -90,7 +96,9 @@ def measure(call, settings: Settings) -> tuple[Any, list[float], float | None]: 
         spent = sum(times)
         if len(times) >= settings.max_repeats:
             break
-        if spent >= settings.repeat_budget_s and not (times[0] < 1.0 and len(times) < settings.min_repeats):
+        if spent >= settings.repeat_budget_s and not (
+            times[0] < 1.0 and len(times) < settings.min_repeats
+        ):
             break
         if spent + times[0] > settings.time_cap_s:
             break
@@ -105,25 +113,46 @@ def measure(call, settings: Settings) -> tuple[Any, list[float], float | None]: 
     return result, times, peak
 
 
-def run_one(case: Case, solver_name: str, settings: Settings, instance=None) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def run_one(
+    case: Case, solver_name: str, settings: Settings, instance=None
+) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """Solve one case with one solver; a result row (without agreement, which needs the reference)."""
     from scission_opt.objectives import get_objective
 
     if instance is None:
         instance = build(case)
-    row: dict[str, Any] = {**asdict(case), **describe(case, instance), "solver": solver_name}
+    row: dict[str, Any] = {
+        **asdict(case),
+        **describe(case, instance),
+        "solver": solver_name,
+    }
     row.pop("path", None)
     row.pop("seed", None)
     if solver_name == "exhaustive" and row["plans"] > settings.exhaustive_max_plans:
-        return {**row, "status": "skipped", "note": f"skipped: {row['plans']:.3g} plans"}
-    if solver_name == "scission_baseline" and row["scission_scenarios"] > settings.baseline_max_scenarios:
-        return {**row, "status": "skipped", "note": f"skipped: {row['scission_scenarios']:.3g} scenarios"}
+        return {
+            **row,
+            "status": "skipped",
+            "note": f"skipped: {row['plans']:.3g} plans",
+        }
+    if (
+        solver_name == "scission_baseline"
+        and row["scission_scenarios"] > settings.baseline_max_scenarios
+    ):
+        return {
+            **row,
+            "status": "skipped",
+            "note": f"skipped: {row['scission_scenarios']:.3g} scenarios",
+        }
     try:
         solver = _get_solver(solver_name)
     except ImportError as exc:
         return {**row, "status": "not available", "note": f"not available: {exc}"}
     if not solver.is_available():
-        return {**row, "status": "not available", "note": "not available: library not installed"}
+        return {
+            **row,
+            "status": "not available",
+            "note": "not available: library not installed",
+        }
     objective = get_objective("latency")
     why = solver.unsupported(instance, objective)
     if why:
@@ -131,7 +160,9 @@ def run_one(case: Case, solver_name: str, settings: Settings, instance=None) -> 
     _warm_up(solver_name, solver)
 
     def call():  # type: ignore[no-untyped-def]
-        return solver.solve(instance, objective, top_k=case.top_k, time_limit=settings.time_cap_s)
+        return solver.solve(
+            instance, objective, top_k=case.top_k, time_limit=settings.time_cap_s
+        )
 
     result, times, peak = measure(call, settings)
     objectives = [p.objective for p in result.plans]
@@ -145,7 +176,9 @@ def run_one(case: Case, solver_name: str, settings: Settings, instance=None) -> 
         "objective": objectives[0] if objectives else math.nan,
         "objectives": objectives,
         "bound": result.bound,
-        "note": result.message if result.status.value not in ("optimal", "infeasible") else "",
+        "note": result.message
+        if result.status.value not in ("optimal", "infeasible")
+        else "",
     }
 
 
@@ -160,7 +193,9 @@ def _serve(conn) -> None:  # type: ignore[no-untyped-def]
     try:
         import resource
 
-        resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_LIMIT_BYTES, WORKER_MEMORY_LIMIT_BYTES))
+        resource.setrlimit(
+            resource.RLIMIT_AS, (WORKER_MEMORY_LIMIT_BYTES, WORKER_MEMORY_LIMIT_BYTES)
+        )
     except (ImportError, ValueError, OSError):
         pass
     cached: tuple[Any, Any] | None = None
@@ -178,10 +213,16 @@ def _serve(conn) -> None:  # type: ignore[no-untyped-def]
                 cached = (case.instance_key, build(case))
             row = run_one(case, solver_name, settings, cached[1])
         except MemoryError:
-            row = {"status": "out of memory", "note": f"MemoryError: the worker's address space is capped at {WORKER_MEMORY_LIMIT_BYTES / 2**30:g} GiB"}
+            row = {
+                "status": "out of memory",
+                "note": f"MemoryError: the worker's address space is capped at {WORKER_MEMORY_LIMIT_BYTES / 2**30:g} GiB",
+            }
         except Exception as exc:  # noqa: BLE001 - a failing run is a result, not the end of the harness
             last = traceback.format_exc().strip().splitlines()[-1]
-            row = {"status": "error", "note": f"{type(exc).__name__}: {exc}"[:300] or last}
+            row = {
+                "status": "error",
+                "note": f"{type(exc).__name__}: {exc}"[:300] or last,
+            }
         conn.send(row)
 
 
@@ -189,7 +230,9 @@ class Worker:
     """A process that runs jobs one at a time; killed and restarted when a job overstays."""
 
     def __init__(self) -> None:
-        self._ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+        self._ctx = multiprocessing.get_context(
+            "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        )
         self._proc = None
         self._conn = None
 

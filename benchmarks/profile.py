@@ -19,7 +19,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-if __package__ in (None, ""):  # run as a script: make ``benchmarks`` importable as a package
+if __package__ in (
+    None,
+    "",
+):  # run as a script: make ``benchmarks`` importable as a package
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     __package__ = "benchmarks"
     import benchmarks  # noqa: F401
@@ -31,11 +34,25 @@ OUT = REPO / "benchmarks" / "results" / "profiles"
 
 
 def _shipped(name: str, constraints: str, top_k: int) -> Case:
-    return Case("shipped", name, constraints, top_k, path=str(REPO / "instances" / f"{name}.json"))
+    return Case(
+        "shipped",
+        name,
+        constraints,
+        top_k,
+        path=str(REPO / "instances" / f"{name}.json"),
+    )
 
 
 def _synthetic(n: int, t: int, s: int, constraints: str) -> Case:
-    return Case("synthetic", f"n{n}-t{t}-s{s}", constraints, 1, nodes=n, tiers=t, systems_per_tier=s)
+    return Case(
+        "synthetic",
+        f"n{n}-t{t}-s{s}",
+        constraints,
+        1,
+        nodes=n,
+        tiers=t,
+        systems_per_tier=s,
+    )
 
 
 #: name -> (case, solver): the fastest exact solver and the baseline on the shipped goal,
@@ -44,7 +61,10 @@ TARGETS = {
     "exhaustive-densenet201-top5": (_shipped("densenet201", "none", 5), "exhaustive"),
     "dp-densenet201-top5": (_shipped("densenet201", "none", 5), "dp"),
     "cpsat-densenet201-top5": (_shipped("densenet201", "none", 5), "cpsat"),
-    "baseline-densenet201-top5": (_shipped("densenet201", "none", 5), "scission_baseline"),
+    "baseline-densenet201-top5": (
+        _shipped("densenet201", "none", 5),
+        "scission_baseline",
+    ),
     "dp-n1000-t6-s8-binding": (_synthetic(1000, 6, 8, "binding"), "dp"),
     "dp-n1000-t6-s8-none": (_synthetic(1000, 6, 8, "none"), "dp"),
     "cbc-n1000-t6-s8-binding": (_synthetic(1000, 6, 8, "binding"), "cbc"),
@@ -64,7 +84,9 @@ def profile(name: str, out: Path, seconds: float = 3.0) -> Path:
     instance = build(case)
     solver = _get_solver(solver_name)
     objective = get_objective("latency")
-    solver.solve(instance, objective, top_k=case.top_k)  # imports and caches out of the way
+    solver.solve(
+        instance, objective, top_k=case.top_k
+    )  # imports and caches out of the way
     profiler = Profiler(interval=0.0001)
     calls = 0
     started = time.perf_counter()
@@ -77,15 +99,29 @@ def profile(name: str, out: Path, seconds: float = 3.0) -> Path:
     from scission_opt.io import write_text_atomic
 
     header = f"# {name}: {case.family} {case.name} constraints={case.constraints} top_k={case.top_k} solver={solver_name}, {calls} calls\n"
-    write_text_atomic(path, header + profiler.output_text(unicode=False, color=False, show_all=False))
+    write_text_atomic(
+        path, header + profiler.output_text(unicode=False, color=False, show_all=False)
+    )
     return path
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python benchmarks/profile.py", description=__doc__.split("\n")[0])
-    p.add_argument("targets", nargs="*", metavar="TARGET", help=f"default: all of {', '.join(TARGETS)}")
+    p = argparse.ArgumentParser(
+        prog="python benchmarks/profile.py", description=__doc__.split("\n")[0]
+    )
+    p.add_argument(
+        "targets",
+        nargs="*",
+        metavar="TARGET",
+        help=f"default: all of {', '.join(TARGETS)}",
+    )
     p.add_argument("--out", type=Path, default=OUT)
-    p.add_argument("--seconds", type=float, default=3.0, help="profile each target for about this long")
+    p.add_argument(
+        "--seconds",
+        type=float,
+        default=3.0,
+        help="profile each target for about this long",
+    )
     args = p.parse_args(argv)
     unknown = [t for t in args.targets if t not in TARGETS]
     if unknown:

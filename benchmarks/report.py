@@ -63,8 +63,14 @@ def cell(row: dict[str, Any] | None) -> str:
         text = f"{_ms(t)} (infeasible)"
     elif status == "feasible":
         bound, obj = row.get("bound", math.nan), row.get("objective", math.nan)
-        gap = abs(obj - bound) / max(abs(obj), 1e-12) if not (math.isnan(bound) or math.isnan(obj)) else math.nan
-        text = f"cap ({_ms(t)}): feasible" + ("" if math.isnan(gap) else f", gap {gap:.1%}")
+        gap = (
+            abs(obj - bound) / max(abs(obj), 1e-12)
+            if not (math.isnan(bound) or math.isnan(obj))
+            else math.nan
+        )
+        text = f"cap ({_ms(t)}): feasible" + (
+            "" if math.isnan(gap) else f", gap {gap:.1%}"
+        )
     elif status == "time_limit":
         text = f"cap ({_ms(t)}): no plan"
     elif status == "killed":
@@ -80,7 +86,10 @@ def cell(row: dict[str, Any] | None) -> str:
             text = f"skipped: {_num(counts['scission_scenarios'])} scenarios"
         else:
             text = "skipped: smaller case hit cap"
-        if "smaller case" in note and row["solver"] in ("exhaustive", "scission_baseline"):
+        if "smaller case" in note and row["solver"] in (
+            "exhaustive",
+            "scission_baseline",
+        ):
             text += " (smaller case hit cap)"
     elif status == "not available":
         text = "n/a"
@@ -96,7 +105,10 @@ def cell(row: dict[str, Any] | None) -> str:
 def _counts(row: dict[str, Any]) -> dict[str, Any]:
     """Plans and Scission scenarios of a row; computed for synthetic rows skipped before building."""
     if row.get("plans"):
-        return {"plans": row["plans"], "scission_scenarios": row.get("scission_scenarios")}
+        return {
+            "plans": row["plans"],
+            "scission_scenarios": row.get("scission_scenarios"),
+        }
     if row["family"] == "synthetic" and row.get("nodes"):
         from .families import Case, synthetic_counts
 
@@ -106,16 +118,22 @@ def _counts(row: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def _index(rows: list[dict[str, Any]]) -> dict[tuple[str, str, str, int], dict[str, dict[str, Any]]]:
+def _index(
+    rows: list[dict[str, Any]],
+) -> dict[tuple[str, str, str, int], dict[str, dict[str, Any]]]:
     out: dict[tuple[str, str, str, int], dict[str, dict[str, Any]]] = defaultdict(dict)
     for r in rows:
-        out[(r["family"], r["name"], r["constraints"], int(r["top_k"]))][r["solver"]] = r
+        out[(r["family"], r["name"], r["constraints"], int(r["top_k"]))][
+            r["solver"]
+        ] = r
     return out
 
 
 def _agreement(by_solver: dict[str, dict[str, Any]]) -> str:
     marks = [r.get("agrees") for r in by_solver.values()]
-    refs = {r.get("reference") for r in by_solver.values() if r.get("agrees") is not None}
+    refs = {
+        r.get("reference") for r in by_solver.values() if r.get("agrees") is not None
+    }
     if any(m is False for m in marks):
         return "**DIFFERS**"
     if any(m is True for m in marks):
@@ -124,13 +142,20 @@ def _agreement(by_solver: dict[str, dict[str, Any]]) -> str:
 
 
 def _table(header: list[str], body: list[list[str]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines = [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join("---" for _ in header) + "|",
+    ]
     lines += ["| " + " | ".join(row) + " |" for row in body]
     return lines
 
 
 def _best_exact(by_solver: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
-    proven = [r for s, r in by_solver.items() if s in EXACT and r["status"] in ("optimal", "infeasible")]
+    proven = [
+        r
+        for s, r in by_solver.items()
+        if s in EXACT and r["status"] in ("optimal", "infeasible")
+    ]
     return min(proven, key=lambda r: r["time_median_s"]) if proven else None
 
 
@@ -144,16 +169,32 @@ def goals(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
     out: list[dict[str, str]] = []
 
     def add(goal: str, target: str, measured: str, met: bool | None) -> None:
-        out.append({"goal": goal, "target": target, "measured": measured, "met": {True: "yes", False: "**no**", None: "not measured"}[met]})
+        out.append(
+            {
+                "goal": goal,
+                "target": target,
+                "measured": measured,
+                "met": {True: "yes", False: "**no**", None: "not measured"}[met],
+            }
+        )
 
     case = idx.get(("synthetic", GOAL_CASE, "binding", 1), {})
     best = _best_exact(case)
     if best:
-        others = ", ".join(f"{s} {cell(r)} ms" if r['status'] == 'optimal' else f"{s} {cell(r)}" for s, r in case.items() if s in EXACT and s != best["solver"])
+        others = ", ".join(
+            f"{s} {cell(r)} ms" if r["status"] == "optimal" else f"{s} {cell(r)}"
+            for s, r in case.items()
+            if s in EXACT and s != best["solver"]
+        )
         add("1000 nodes x 6 tiers x 8 systems, memory + energy + upload + privacy: proven optimum", "< 2 s",
             f"{best['solver']} {_ms(best['time_median_s'])} ms ({best['status']}); {others}", best["time_median_s"] < 2.0)  # fmt: skip
     else:
-        add("1000 x 6 x 8 with constraints: proven optimum", "< 2 s", "no proven optimum", None if not case else False)
+        add(
+            "1000 x 6 x 8 with constraints: proven optimum",
+            "< 2 s",
+            "no proven optimum",
+            None if not case else False,
+        )
 
     r = idx.get(("synthetic", GOAL_CASE, "none", 1), {}).get("dp")
     add("dp, 1000 nodes x 6 tiers x 8 systems, no side constraints, in process", "< 10 ms",
@@ -170,7 +211,9 @@ def goals(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
                 continue
             n += 1
             ratios.append(base["time_median_s"] / best["time_median_s"])
-            agree &= base.get("agrees") is True or (base["objectives"] == [] and best["objectives"] == [])
+            agree &= base.get("agrees") is True or (
+                base["objectives"] == [] and best["objectives"] == []
+            )
         if ratios:
             worst = min(ratios)
             add(f"shipped instances, top-5, constraints {constraints}: best exact solver vs Scission-style baseline",
@@ -178,14 +221,30 @@ def goals(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
                 f"{n} instances: speed-up min {worst:,.1f}x, median {statistics.median(ratios):,.0f}x; objectives "
                 + ("identical" if agree else "**differ**"), worst >= 100 and agree)  # fmt: skip
         else:
-            add(f"shipped instances, top-5, constraints {constraints}: vs Scission-style baseline", ">= 100x faster", "no shipped instances measured", None)
+            add(
+                f"shipped instances, top-5, constraints {constraints}: vs Scission-style baseline",
+                ">= 100x faster",
+                "no shipped instances measured",
+                None,
+            )
 
     # Context for the goal above: the same comparison where the search space is larger.
     ratios_by_case = []
     for (fam, name, cons, k), by_solver in idx.items():
         base, best = by_solver.get("scission_baseline"), _best_exact(by_solver)
-        if fam == "synthetic" and base and best and base["status"] in ("optimal", "infeasible"):
-            ratios_by_case.append((base["time_median_s"] / best["time_median_s"], f"{name} {cons}", base["scission_scenarios"]))
+        if (
+            fam == "synthetic"
+            and base
+            and best
+            and base["status"] in ("optimal", "infeasible")
+        ):
+            ratios_by_case.append(
+                (
+                    base["time_median_s"] / best["time_median_s"],
+                    f"{name} {cons}",
+                    base["scission_scenarios"],
+                )
+            )
     if ratios_by_case:
         ratios_by_case.sort()
         top = ratios_by_case[-1]
@@ -210,9 +269,19 @@ def goals(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
         detail = f"{_ms(r['time_median_s'])} ms median of {r['repeats']}"
         if bare and imp:
             detail += f" (bare python {_ms(bare['time_median_s'])} ms, import scission_opt {_ms(imp['time_median_s'])} ms)"
-        add("whole process: python -m scission_opt solve, 25 nodes", "< 500 ms", detail, r["status"] == "ok" and r["time_median_s"] < 0.5)
+        add(
+            "whole process: python -m scission_opt solve, 25 nodes",
+            "< 500 ms",
+            detail,
+            r["status"] == "ok" and r["time_median_s"] < 0.5,
+        )
     else:
-        add("whole process: python -m scission_opt solve, 25 nodes", "< 500 ms", "not run", None)
+        add(
+            "whole process: python -m scission_opt solve, 25 nodes",
+            "< 500 ms",
+            "not run",
+            None,
+        )
     return out
 
 
@@ -229,7 +298,8 @@ def markdown(rows: list[dict[str, Any]], machine: dict[str, Any]) -> str:
         "",
         f"Made by `{machine.get('command', 'python benchmarks/run.py')}` at commit {machine.get('commit', '?')} on "
         f"{machine.get('date_utc', '?')} UTC; machine: {machine.get('cpu', '?')}, {machine.get('cores', '?')} cores, "
-        f"Python {machine.get('python', '?')}, " + ", ".join(f"{k} {v}" for k, v in machine.get("versions", {}).items())
+        f"Python {machine.get('python', '?')}, "
+        + ", ".join(f"{k} {v}" for k, v in machine.get("versions", {}).items())
         + f". Load average at start {machine.get('load_average')}, at end {machine.get('load_average_end')}"
         " (the machine is shared: expect noise). Harness wall time "
         f"{machine.get('harness_wall_s', '?')} s."
@@ -239,22 +309,27 @@ def markdown(rows: list[dict[str, Any]], machine: dict[str, Any]) -> str:
             for e in machine.get("earlier_runs", [])
         ),
         "",
-        "Times are in-process wall milliseconds (`time.perf_counter` around `solver.solve`, model building and the "
-        "evaluator's re-scoring included), median of repeats (up to "
-        f"{settings.get('max_repeats', '?')}, fewer for slow runs). Every solve gets `time_limit="
-        f"{settings.get('time_cap_s', '?')}` s; a run still going after {settings.get('hard_cap_s', '?')} s is killed. "
-        f"Exhaustive search is skipped above {settings.get('exhaustive_max_plans', 0):.3g} plans and the Scission-style "
-        f"baseline above {settings.get('baseline_max_scenarios', 0):.3g} scenarios; the cell says how many they would need. "
-        "A synthetic case is skipped for a solver when a smaller case (no larger in nodes, tiers and systems per tier) "
-        "already hit the cap. Agreement: top-k objectives equal (scission_opt.compare.objectives_agree) with exhaustive "
-        "search where it finished, otherwise with the first solver that proved its answer (named in the column). "
-        "Peak memory (runs.csv) is the tracemalloc peak of one untimed call: Python allocations incl. numpy, "
-        "not memory allocated inside CBC or CP-SAT.",
+        (
+            "Times are in-process wall milliseconds (`time.perf_counter` around `solver.solve`, model building and "
+            "the evaluator's re-scoring included), median of repeats (up to "
+            f"{settings.get('max_repeats', '?')}, fewer for slow runs). Every solve gets `time_limit="
+            f"{settings.get('time_cap_s', '?')}` s; a run still going after {settings.get('hard_cap_s', '?')} s is killed. "
+            f"Exhaustive search is skipped above {settings.get('exhaustive_max_plans', 0):.3g} plans and the Scission-style "
+            f"baseline above {settings.get('baseline_max_scenarios', 0):.3g} scenarios; the cell says how many they would need. "
+            "A synthetic case is skipped for a solver when a smaller case (no larger in nodes, tiers and systems per tier) "
+            "already hit the cap. Agreement: top-k objectives equal (scission_opt.compare.objectives_agree) with exhaustive "
+            "search where it finished, otherwise with the first solver that proved its answer (named in the column). "
+            "Peak memory (runs.csv) is the tracemalloc peak of one untimed call: Python allocations incl. numpy, "
+            "not memory allocated inside CBC or CP-SAT."
+        ),
         "",
         "## Goals",
         "",
     ]
-    lines += _table(["goal", "target", "measured", "met"], [[g["goal"], g["target"], g["measured"], g["met"]] for g in goals(rows)])
+    lines += _table(
+        ["goal", "target", "measured", "met"],
+        [[g["goal"], g["target"], g["measured"], g["met"]] for g in goals(rows)],
+    )
 
     shipped = sorted({k for k in idx if k[0] == "shipped"})
     if shipped:
@@ -263,7 +338,11 @@ def markdown(rows: list[dict[str, Any]], machine: dict[str, Any]) -> str:
                 keys = [k for k in shipped if k[2] == constraints and k[3] == top_k]
                 if not keys:
                     continue
-                lines += ["", f"## Shipped instances, top-{top_k}, constraints: {constraints} (ms)", ""]
+                lines += [
+                    "",
+                    f"## Shipped instances, top-{top_k}, constraints: {constraints} (ms)",
+                    "",
+                ]
                 body = []
                 for k in keys:
                     by = idx[k]
@@ -275,11 +354,27 @@ def markdown(rows: list[dict[str, Any]], machine: dict[str, Any]) -> str:
                         else "-"
                     )
                     body.append(
-                        [k[1], str(any_row.get("nodes", "")), str(any_row.get("systems", "")), _num(any_row["plans"]) if any_row.get("plans") else ""]
+                        [
+                            k[1],
+                            str(any_row.get("nodes", "")),
+                            str(any_row.get("systems", "")),
+                            _num(any_row["plans"]) if any_row.get("plans") else "",
+                        ]
                         + [cell(by.get(s)) for s in solvers]
                         + [speedup, _agreement(by)]
                     )
-                lines += _table(["model", "nodes", "systems", "plans", *[LABEL[s] for s in solvers], "best exact vs Scission-style", "agreement"], body)
+                lines += _table(
+                    [
+                        "model",
+                        "nodes",
+                        "systems",
+                        "plans",
+                        *[LABEL[s] for s in solvers],
+                        "best exact vs Scission-style",
+                        "agreement",
+                    ],
+                    body,
+                )
 
     synthetic = [k for k in idx if k[0] == "synthetic"]
     if synthetic:
@@ -292,15 +387,36 @@ def markdown(rows: list[dict[str, Any]], machine: dict[str, Any]) -> str:
             r0 = next(iter(by.values()))
             plans = _counts(r0).get("plans")
             body.append(
-                [str(r0.get("nodes")), str(r0.get("tiers")), str(r0.get("systems_per_tier")), k[2], _num(plans) if plans else ""]
+                [
+                    str(r0.get("nodes")),
+                    str(r0.get("tiers")),
+                    str(r0.get("systems_per_tier")),
+                    k[2],
+                    _num(plans) if plans else "",
+                ]
                 + [cell(by.get(s)) for s in solvers]
                 + [_agreement(by)]
             )
-        lines += _table(["nodes", "tiers", "systems/tier", "constraints", "plans", *[LABEL[s] for s in solvers], "agreement"], body)
+        lines += _table(
+            [
+                "nodes",
+                "tiers",
+                "systems/tier",
+                "constraints",
+                "plans",
+                *[LABEL[s] for s in solvers],
+                "agreement",
+            ],
+            body,
+        )
 
     memory_cases = [k for k in MEMORY_CASES if k in idx]
     if memory_cases:
-        lines += ["", "## Peak memory (MB, tracemalloc peak of one call; every run's figure is in runs.csv)", ""]
+        lines += [
+            "",
+            "## Peak memory (MB, tracemalloc peak of one call; every run's figure is in runs.csv)",
+            "",
+        ]
         body = []
         for k in memory_cases:
             by = idx[k]
@@ -315,7 +431,16 @@ def markdown(rows: list[dict[str, Any]], machine: dict[str, Any]) -> str:
         lines += ["", "## Whole process (subprocess wall time, ms)", ""]
         lines += _table(
             ["command", "median", "min", "repeats", "status"],
-            [[f"`{r['solver']}`", _ms(r["time_median_s"]), _ms(r["time_min_s"]), str(r["repeats"]), r["status"]] for r in procs],
+            [
+                [
+                    f"`{r['solver']}`",
+                    _ms(r["time_median_s"]),
+                    _ms(r["time_min_s"]),
+                    str(r["repeats"]),
+                    r["status"],
+                ]
+                for r in procs
+            ],
         )
     return "\n".join(lines) + "\n"
 
@@ -339,10 +464,24 @@ def plot_times(rows: list[dict[str, Any]], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    timed = [r for r in rows if r["status"] in ("optimal", "infeasible") and r["family"] in ("synthetic", "shipped")]
-    panels = [(3, 1, "3 tiers x 1 system per tier"), (3, 4, "3 tiers x 4 systems per tier"), (6, 8, "6 tiers x 8 systems per tier")]
+    timed = [
+        r
+        for r in rows
+        if r["status"] in ("optimal", "infeasible")
+        and r["family"] in ("synthetic", "shipped")
+    ]
+    panels = [
+        (3, 1, "3 tiers x 1 system per tier"),
+        (3, 4, "3 tiers x 4 systems per tier"),
+        (6, 8, "6 tiers x 8 systems per tier"),
+    ]
     fig, axes = plt.subplots(1, 4, figsize=(19, 4.8))
-    caps = [r for r in rows if r["status"] in ("time_limit", "feasible", "killed", "out of memory") or "MemoryError" in str(r.get("note", ""))]
+    caps = [
+        r
+        for r in rows
+        if r["status"] in ("time_limit", "feasible", "killed", "out of memory")
+        or "MemoryError" in str(r.get("note", ""))
+    ]
     for ax, (tiers, spt, title) in zip(axes, panels):
         for solver in SOLVERS:
             pts = sorted(
@@ -369,13 +508,27 @@ def plot_times(rows: list[dict[str, Any]], path: Path) -> None:
 
     ax = axes[3]
     for solver in SOLVERS:
-        pts = [(r["plans"], r["time_median_s"]) for r in timed if r["solver"] == solver and r.get("plans")]
+        pts = [
+            (r["plans"], r["time_median_s"])
+            for r in timed
+            if r["solver"] == solver and r.get("plans")
+        ]
         if pts:
             color, marker = STYLE[solver]
-            ax.scatter(*zip(*pts), marker=marker, color=color, s=14, alpha=0.6, label=LABEL[solver])
+            ax.scatter(
+                *zip(*pts),
+                marker=marker,
+                color=color,
+                s=14,
+                alpha=0.6,
+                label=LABEL[solver],
+            )
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_title("every synthetic and shipped run,\nagainst the number of plans to enumerate", fontsize=10)
+    ax.set_title(
+        "every synthetic and shipped run,\nagainst the number of plans to enumerate",
+        fontsize=10,
+    )
     ax.set_xlabel("plans (count_scenarios)")
     ax.grid(True, which="major", alpha=0.3)
     handles, labels = [], []
@@ -385,13 +538,21 @@ def plot_times(rows: list[dict[str, Any]], path: Path) -> None:
                 handles.append(h)
                 labels.append(lab)
     fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False)
-    fig.text(0.5, 0.005, "x at the top of a panel: that solver hit the time or memory cap at that size", ha="center", fontsize=8)
+    fig.text(
+        0.5,
+        0.005,
+        "x at the top of a panel: that solver hit the time or memory cap at that size",
+        ha="center",
+        fontsize=8,
+    )
     fig.tight_layout(rect=(0, 0.07, 1, 1))
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
 
-def write_report(out: Path, rows: list[dict[str, Any]], machine: dict[str, Any], *, plot: bool = True) -> None:
+def write_report(
+    out: Path, rows: list[dict[str, Any]], machine: dict[str, Any], *, plot: bool = True
+) -> None:
     from scission_opt.io import write_json_atomic, write_text_atomic
 
     write_json_atomic(out / "machine.json", machine)

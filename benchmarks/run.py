@@ -32,12 +32,22 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-if __package__ in (None, ""):  # run as a script: make ``benchmarks`` importable as a package
+if __package__ in (
+    None,
+    "",
+):  # run as a script: make ``benchmarks`` importable as a package
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     __package__ = "benchmarks"
     import benchmarks  # noqa: F401
 
-from .families import SEED, Case, quick_cases, shipped_cases, synthetic_cases, synthetic_counts
+from .families import (
+    SEED,
+    Case,
+    quick_cases,
+    shipped_cases,
+    synthetic_cases,
+    synthetic_counts,
+)
 from .measure import SOLVERS, Settings, Worker
 
 REPO = Path(__file__).resolve().parent.parent
@@ -101,7 +111,16 @@ def read_rows(path: Path) -> list[dict[str, Any]]:
 
 def _parse(rec: dict[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = dict(rec)
-    for key in ("top_k", "nodes", "tiers", "systems_per_tier", "systems", "plans", "scission_scenarios", "repeats"):
+    for key in (
+        "top_k",
+        "nodes",
+        "tiers",
+        "systems_per_tier",
+        "systems",
+        "plans",
+        "scission_scenarios",
+        "repeats",
+    ):
         out[key] = int(rec[key]) if rec.get(key) else None
     for key in ("time_median_s", "time_min_s", "peak_mem_bytes", "objective", "bound"):
         out[key] = float(rec[key]) if rec.get(key) else math.nan
@@ -113,7 +132,9 @@ def _parse(rec: dict[str, str]) -> dict[str, Any]:
 def write_rows(path: Path, rows: list[dict[str, Any]]) -> None:
     from scission_opt.io import write_text_atomic
 
-    write_text_atomic(path, ",".join(COLUMNS) + "\n" + "".join(row_to_csv(r) for r in rows))
+    write_text_atomic(
+        path, ",".join(COLUMNS) + "\n" + "".join(row_to_csv(r) for r in rows)
+    )
 
 
 def _append(path: Path, row: dict[str, Any]) -> None:
@@ -135,7 +156,13 @@ def file_sha(path: str) -> str:
 
 
 def _row_key(row: dict[str, Any]) -> tuple[str, str, str, int, str]:
-    return (row["family"], row["name"], row["constraints"], int(row["top_k"]), row["solver"])
+    return (
+        row["family"],
+        row["name"],
+        row["constraints"],
+        int(row["top_k"]),
+        row["solver"],
+    )
 
 
 class Ledger:
@@ -145,7 +172,9 @@ class Ledger:
         self.rows: list[dict[str, Any]] = []
         self.done: set[tuple[str, str, str, int, str]] = set()
         self.reference: dict[tuple[str, str, str, int], tuple[str, list[float]]] = {}
-        self.capped: dict[tuple[str, str, str, int], list[tuple[int, int, int, str]]] = {}
+        self.capped: dict[
+            tuple[str, str, str, int], list[tuple[int, int, int, str]]
+        ] = {}
         for row in rows:
             self.add(row)
 
@@ -155,10 +184,22 @@ class Ledger:
         self.done.add(key)
         if row["status"] in PROVEN and row["solver"] != "scission_baseline":
             # the first proven answer is the reference: exhaustive's, since it runs first
-            self.reference.setdefault(case_key, (row["solver"], list(row["objectives"])))
-        if row["status"] in CAPPED or "MemoryError" in str(row.get("note", "")):  # older rows: status "error"
-            size = (row.get("nodes") or 0, row.get("tiers") or 0, row.get("systems_per_tier") or 0, row["name"])
-            self.capped.setdefault((row["family"], row["solver"], row["constraints"], int(row["top_k"])), []).append(size)
+            self.reference.setdefault(
+                case_key, (row["solver"], list(row["objectives"]))
+            )
+        if row["status"] in CAPPED or "MemoryError" in str(
+            row.get("note", "")
+        ):  # older rows: status "error"
+            size = (
+                row.get("nodes") or 0,
+                row.get("tiers") or 0,
+                row.get("systems_per_tier") or 0,
+                row["name"],
+            )
+            self.capped.setdefault(
+                (row["family"], row["solver"], row["constraints"], int(row["top_k"])),
+                [],
+            ).append(size)
         self.rows.append(row)
 
     def agreement(self, row: dict[str, Any]) -> tuple[str, bool | None]:
@@ -175,7 +216,9 @@ class Ledger:
         """A smaller case of the same kind hit the cap: this one would too."""
         if case.family == "shipped":
             return None
-        for n, t, s, name in self.capped.get((case.family, solver, case.constraints, case.top_k), []):
+        for n, t, s, name in self.capped.get(
+            (case.family, solver, case.constraints, case.top_k), []
+        ):
             if n <= case.nodes and t <= case.tiers and s <= case.systems_per_tier:
                 return f"skipped: the smaller case {name} hit the cap"
         return None
@@ -194,8 +237,18 @@ def process_rows(repeats: int) -> list[dict[str, Any]]:
         generate(25, 3, 1, SEED).save(path)
         commands = {
             "python -c pass": [sys.executable, "-c", "pass"],
-            "python -c 'import scission_opt'": [sys.executable, "-c", "import scission_opt"],
-            "python -m scission_opt solve": [sys.executable, "-m", "scission_opt", "solve", str(path)],
+            "python -c 'import scission_opt'": [
+                sys.executable,
+                "-c",
+                "import scission_opt",
+            ],
+            "python -m scission_opt solve": [
+                sys.executable,
+                "-m",
+                "scission_opt",
+                "solve",
+                str(path),
+            ],
         }
         rows = []
         for label, argv in commands.items():
@@ -203,18 +256,18 @@ def process_rows(repeats: int) -> list[dict[str, Any]]:
             status = "ok"
             for _ in range(repeats):
                 started = time.perf_counter()
-                done = subprocess.run(argv, capture_output=True, cwd=tmp)
+                done = subprocess.run(argv, capture_output=True, cwd=tmp, check=False)
                 times.append(time.perf_counter() - started)
                 if done.returncode != 0:
                     status = f"exit {done.returncode}"
-            rows.append(
-                {
-                    "family": "process", "name": "synthetic n25-t3-s1", "constraints": "none", "top_k": 1,
-                    "solver": label, "status": status, "nodes": 25, "tiers": 3, "systems_per_tier": 1, "systems": 3,
-                    "repeats": repeats, "time_median_s": statistics.median(times), "time_min_s": min(times),
-                    "note": "whole process, subprocess wall time",
-                }  # fmt: skip
-            )
+            # fmt: off
+            rows.append({
+                "family": "process", "name": "synthetic n25-t3-s1", "constraints": "none", "top_k": 1,
+                "solver": label, "status": status, "nodes": 25, "tiers": 3, "systems_per_tier": 1, "systems": 3,
+                "repeats": repeats, "time_median_s": statistics.median(times), "time_min_s": min(times),
+                "note": "whole process, subprocess wall time",
+            })
+            # fmt: on
     return rows
 
 
@@ -238,7 +291,13 @@ def machine_info() -> dict[str, Any]:
         except Exception:  # noqa: BLE001
             versions[mod] = "not installed"
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            check=False,
+        ).stdout.strip()
     except OSError:
         commit = ""
     return {
@@ -258,29 +317,76 @@ def machine_info() -> dict[str, Any]:
 
 
 def build_parser(prog: str = "python benchmarks/run.py") -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog=prog, description="Benchmark every solver against exhaustive search and a Scission-style enumerator.")
+    p = argparse.ArgumentParser(
+        prog=prog,
+        description="Benchmark every solver against exhaustive search and a Scission-style enumerator.",
+    )
     add_arguments(p)
     return p
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The harness's options (shared with ``python -m scission_opt bench``)."""
-    p.add_argument("--quick", action="store_true", help="a small subset in under a minute (the CI smoke test)")
-    p.add_argument("--resume", action="store_true", help="keep runs.csv and skip the rows it already has")
     p.add_argument(
-        "--rerun", action="append", default=[], choices=("shipped", "synthetic", "process", *SOLVERS),
+        "--quick",
+        action="store_true",
+        help="a small subset in under a minute (the CI smoke test)",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep runs.csv and skip the rows it already has",
+    )
+    p.add_argument(
+        "--rerun",
+        action="append",
+        default=[],
+        choices=("shipped", "synthetic", "process", *SOLVERS),
         help="with --resume: drop the rows of this family or solver first and run them again (repeatable)",
     )
-    p.add_argument("--out", type=Path, default=None, help="results folder (default benchmarks/results[/quick])")
-    p.add_argument("--instances", type=Path, default=REPO / "instances", help="folder of shipped instances")
     p.add_argument(
-        "--family", action="append", choices=("shipped", "synthetic", "process"), help="only these families (repeatable)"
+        "--out",
+        type=Path,
+        default=None,
+        help="results folder (default benchmarks/results[/quick])",
     )
-    p.add_argument("--solver", action="append", choices=SOLVERS, help="only these solvers (repeatable)")
-    p.add_argument("--time-cap", type=float, default=None, metavar="S", help="time_limit of every solve")
-    p.add_argument("--max-nodes", type=int, default=None, help="leave out synthetic cases with more nodes")
+    p.add_argument(
+        "--instances",
+        type=Path,
+        default=REPO / "instances",
+        help="folder of shipped instances",
+    )
+    p.add_argument(
+        "--family",
+        action="append",
+        choices=("shipped", "synthetic", "process"),
+        help="only these families (repeatable)",
+    )
+    p.add_argument(
+        "--solver",
+        action="append",
+        choices=SOLVERS,
+        help="only these solvers (repeatable)",
+    )
+    p.add_argument(
+        "--time-cap",
+        type=float,
+        default=None,
+        metavar="S",
+        help="time_limit of every solve",
+    )
+    p.add_argument(
+        "--max-nodes",
+        type=int,
+        default=None,
+        help="leave out synthetic cases with more nodes",
+    )
     p.add_argument("--no-plot", action="store_true", help="skip the PNG (matplotlib)")
-    p.add_argument("--report-only", action="store_true", help="rewrite results.md and the plot from runs.csv; run nothing")
+    p.add_argument(
+        "--report-only",
+        action="store_true",
+        help="rewrite results.md and the plot from runs.csv; run nothing",
+    )
     p.add_argument("-q", "--quiet", action="store_true")
 
 
@@ -290,7 +396,11 @@ def run(args: argparse.Namespace) -> int:
 
     settings = QUICK if args.quick else FULL
     if args.time_cap is not None:
-        settings = replace(settings, time_cap_s=args.time_cap, hard_cap_s=max(settings.hard_cap_s, 2.5 * args.time_cap))
+        settings = replace(
+            settings,
+            time_cap_s=args.time_cap,
+            hard_cap_s=max(settings.hard_cap_s, 2.5 * args.time_cap),
+        )
     out = args.out or (RESULTS / "quick" if args.quick else RESULTS)
     out.mkdir(parents=True, exist_ok=True)
     csv_path = out / "runs.csv"
@@ -298,7 +408,11 @@ def run(args: argparse.Namespace) -> int:
         import json as _json
 
         machine_path = out / "machine.json"
-        machine = _json.loads(machine_path.read_text()) if machine_path.exists() else machine_info()
+        machine = (
+            _json.loads(machine_path.read_text())
+            if machine_path.exists()
+            else machine_info()
+        )
         write_report(out, read_rows(csv_path), machine, plot=not args.no_plot)
         return 0
     families = set(args.family or ("shipped", "synthetic", "process"))
@@ -314,7 +428,9 @@ def run(args: argparse.Namespace) -> int:
 
     # A shipped instance file that changed since a row was measured makes that row stale.
     shas = {c.path: file_sha(c.path) for c in cases if c.family == "shipped"}
-    case_sha = {(c.family, c.name): shas[c.path] for c in cases if c.family == "shipped"}
+    case_sha = {
+        (c.family, c.name): shas[c.path] for c in cases if c.family == "shipped"
+    }
     previous = read_rows(csv_path) if args.resume else []
     previous = [
         r for r in previous
@@ -342,7 +458,11 @@ def run(args: argparse.Namespace) -> int:
                 if key in ledger.done:
                     continue
                 skip = ledger.dominated(case, solver)
-                base = {**asdict(case), "solver": solver, "instance_sha": case_sha.get((case.family, case.name), "")}
+                base = {
+                    **asdict(case),
+                    "solver": solver,
+                    "instance_sha": case_sha.get((case.family, case.name), ""),
+                }
                 if skip:
                     if case.family != "shipped":
                         base.update(synthetic_counts(case))
@@ -353,14 +473,18 @@ def run(args: argparse.Namespace) -> int:
                 ledger.add(row)
                 _append(csv_path, row)
                 say(_progress(row))
-        if "process" in families and not any(r["family"] == "process" for r in ledger.rows):
+        if "process" in families and not any(
+            r["family"] == "process" for r in ledger.rows
+        ):
             for row in process_rows(3 if args.quick else 15):
                 ledger.add(row)
                 _append(csv_path, row)
                 say(_progress(row))
     finally:
         worker.close()
-    machine["load_average_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
+    machine["load_average_end"] = (
+        list(os.getloadavg()) if hasattr(os, "getloadavg") else None
+    )
     machine["harness_wall_s"] = round(time.perf_counter() - started, 1)
     write_rows(csv_path, ledger.rows)
     write_report(out, ledger.rows, machine, plot=not args.no_plot)
@@ -368,9 +492,16 @@ def run(args: argparse.Namespace) -> int:
     for r in differs:
         print(f"DISAGREES: {r['family']} {r['name']} {r['constraints']} top-{r['top_k']} {r['solver']}: "
               f"{r['objectives']} vs {r['reference']}", file=sys.stderr)  # fmt: skip
-    errors = [r for r in ledger.rows if r["status"] == "error" and "MemoryError" not in str(r.get("note"))]
+    errors = [
+        r
+        for r in ledger.rows
+        if r["status"] == "error" and "MemoryError" not in str(r.get("note"))
+    ]
     for r in errors:
-        print(f"ERROR: {r['family']} {r['name']} {r['solver']}: {r.get('note')}", file=sys.stderr)
+        print(
+            f"ERROR: {r['family']} {r['name']} {r['solver']}: {r.get('note')}",
+            file=sys.stderr,
+        )
     say(f"wrote {out}/runs.csv, results.md{'' if args.no_plot else ', time_vs_size.png'} in {time.perf_counter() - started:.1f} s; "
         f"{len(differs)} disagreements, {len(errors)} errors")  # fmt: skip
     return 1 if differs or errors else 0
@@ -378,13 +509,19 @@ def run(args: argparse.Namespace) -> int:
 
 def _progress(row: dict[str, Any]) -> str:
     t = row.get("time_median_s")
-    timing = f"{t * 1000:10.3f} ms" if isinstance(t, float) and not math.isnan(t) else " " * 13
+    timing = (
+        f"{t * 1000:10.3f} ms"
+        if isinstance(t, float) and not math.isnan(t)
+        else " " * 13
+    )
     agree = {True: "agrees", False: "DIFFERS", None: ""}[row.get("agrees")]
     note = row.get("note") or ""
     return f"{row['family']:9} {row['name']:18} {row['constraints']:7} top{row['top_k']} {row['solver']:17} {row['status']:13} {timing} {agree:7} {note[:70]}"
 
 
-def main(argv: Sequence[str] | None = None, prog: str = "python benchmarks/run.py") -> int:
+def main(
+    argv: Sequence[str] | None = None, prog: str = "python benchmarks/run.py"
+) -> int:
     """Parse ``argv`` (default ``sys.argv[1:]``) and run; ``prog`` names the command in help and results."""
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser(prog).parse_args(argv)

@@ -25,7 +25,10 @@ ENV = "SCISSION_OPT_BENCHMARKS"
 def find_harness() -> Path | None:
     """The ``benchmarks/`` folder holding ``run.py``, or ``None``."""
     candidates = [Path(os.environ[ENV])] if os.environ.get(ENV) else []
-    candidates += [Path(__file__).resolve().parent.parent / "benchmarks", Path.cwd() / "benchmarks"]
+    candidates += [
+        Path(__file__).resolve().parent.parent / "benchmarks",
+        Path.cwd() / "benchmarks",
+    ]
     for folder in candidates:
         if (folder / "run.py").is_file() and (folder / "__init__.py").is_file():
             return folder.resolve()
@@ -43,8 +46,13 @@ def load_harness():  # type: ignore[no-untyped-def]
             f"package or in the current folder (set {ENV} to that folder)"
         )
     loaded = sys.modules.get("benchmarks")
-    if loaded is not None and Path(getattr(loaded, "__file__", "") or "").resolve().parent != folder:
-        raise ScissionError(f"another module called 'benchmarks' is already imported ({loaded.__file__})")
+    if (
+        loaded is not None
+        and Path(getattr(loaded, "__file__", "") or "").resolve().parent != folder
+    ):
+        raise ScissionError(
+            f"another module called 'benchmarks' is already imported ({loaded.__file__})"
+        )
     root = str(folder.parent)
     if root not in sys.path:
         sys.path.insert(0, root)
