@@ -13,6 +13,7 @@ import heapq
 import itertools
 import math
 import time
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -28,9 +29,26 @@ if TYPE_CHECKING:
     from ..instance import Instance
 
 
+#: Splits scored per numpy pass; bounds memory (a few arrays of this many rows per pass).
+CHUNK_ROWS = 1 << 20
+
+
+def _split_chunks(n: int, k: int) -> Iterator[np.ndarray]:
+    """All ``0 <= c_1 < ... < c_k <= n - 1`` (starts of the used later tiers), as ``(M, k)`` arrays
+    of at most :data:`CHUNK_ROWS` rows."""
+    if math.comb(n, k) <= CHUNK_ROWS:
+        yield _small_splits(n, k)
+        return
+    combos = itertools.combinations(range(n), k)
+    while True:
+        flat = np.fromiter(itertools.chain.from_iterable(itertools.islice(combos, CHUNK_ROWS)), dtype=np.int64)
+        if flat.size == 0:
+            return
+        yield flat.reshape(-1, k)
+
+
 @lru_cache(maxsize=64)
-def _splits(n: int, k: int) -> np.ndarray:
-    """All ``0 <= c_1 < ... < c_k <= n - 1`` as an ``(M, k)`` array: starts of the used later tiers."""
+def _small_splits(n: int, k: int) -> np.ndarray:
     if k == 0:
         return np.zeros((1, 0), dtype=np.int64)
     flat = np.fromiter(itertools.chain.from_iterable(itertools.combinations(range(n), k)), dtype=np.int64)
@@ -140,100 +158,103 @@ class Exhaustive:
                 origin = systems[o]
                 for subset in subsets:
                     k = len(subset)
-                    cuts = _splits(n, k)
-                    if k == 0:
-                        if 0 in c.tiers_forbidden:
-                            continue
-                    else:
-                        keep = np.ones(len(cuts), dtype=bool)
-                        if 0 in c.tiers_forbidden:
-                            keep &= cuts[:, 0] == 0
-                        if 0 in c.tiers_required:
-                            keep &= cuts[:, 0] > 0
-                        cuts = cuts[keep]
-                    if len(cuts) == 0:
-                        continue
-                    starts = np.concatenate([np.zeros((len(cuts), 1), dtype=np.int64), cuts], axis=1)
-                    ends = np.concatenate([cuts, np.full((len(cuts), 1), n, dtype=np.int64)], axis=1)
-                    for combo in itertools.product(*(instance.candidates[t] for t in subset)):
-                        if time_limit is not None and time.perf_counter() - started > time_limit:
-                            timed_out = True
-                            break
-                        stage = (o, *combo)
-                        if not all(instance.has_link[a, b] for a, b in zip(stage, stage[1:])):
-                            continue
-                        returning = instance.return_output and k > 0
-                        if returning and not instance.has_link[stage[-1], o]:
-                            continue
-                        feasible = np.ones(len(cuts), dtype=bool)
-                        comp = np.empty((len(cuts), k + 1))
-                        for j, s in enumerate(stage):
-                            a, b = starts[:, j], ends[:, j]
-                            comp[:, j] = comp_prefix[s, b] - comp_prefix[s, a]
-                            feasible &= bad[s, b] == bad[s, a]
-                            cap = systems[s].memory_bytes
-                            if cap is not None:
-                                mem = param_prefix[b] - param_prefix[a] + act_max[a, b]
-                                feasible &= ~exceeds(mem, cap)
-                        hop_time = np.empty((len(cuts), k + int(returning)))
-                        hop_bytes = np.empty_like(hop_time)
-                        for j in range(k):
-                            a, b = stage[j], stage[j + 1]
-                            hop_bytes[:, j] = beta[cuts[:, j]]
-                            hop_time[:, j] = link_fixed[a, b] + hop_bytes[:, j] / link_bps[a, b]
-                        if returning:
-                            hop_bytes[:, k] = beta[n]
-                            hop_time[:, k] = link_fixed[stage[-1], o] + beta[n] / link_bps[stage[-1], o]
-                        latency = comp.sum(axis=1) + hop_time.sum(axis=1)
-                        # upload per stage: stage j sends hop j; the last stage sends the return hop
-                        for j, s in enumerate(stage):
-                            limit = c.upload_limit_bytes[tier_of[s]]
-                            if limit is None:
+                    for cuts in _split_chunks(n, k):
+                        if k == 0:
+                            if 0 in c.tiers_forbidden:
                                 continue
-                            if j < k:
-                                feasible &= ~exceeds(hop_bytes[:, j], limit)
-                            elif returning:
-                                feasible &= ~exceeds(hop_bytes[:, k], limit)
-                        total_comp = comp.sum(axis=1)
-                        for j, s in enumerate(stage):
-                            t = tier_of[s]
-                            if c.compute_time_limit_s[t] is not None:
-                                feasible &= ~exceeds(comp[:, j], c.compute_time_limit_s[t])
-                            if c.compute_time_limit_pct[t] is not None:
-                                feasible &= ~exceeds(comp[:, j], c.compute_time_limit_pct[t] / 100.0 * total_comp)
-                        # a tier whose pct limit is set but which is unused computes 0 s: always fine
-                        if c.deadline_s is not None:
-                            feasible &= ~exceeds(latency, c.deadline_s)
-                        if c.energy_budget_j is not None:
-                            sent = hop_bytes[:, 0] / link_bps[o, stage[1]] if k else np.zeros(len(cuts))
-                            tx = tx_w[o, stage[1]] if k else 0.0
-                            energy = (origin.compute_w or 0.0) * comp[:, 0] + tx * sent + origin.idle_w * (
-                                latency - comp[:, 0] - sent
-                            )
-                            feasible &= ~exceeds(energy, c.energy_budget_j)
-                        if not feasible.any():
-                            continue
-                        rows = np.flatnonzero(feasible)
-
-                        def make_plan(i: int, rows=rows, subset=subset, combo=combo, cuts=cuts, o=o) -> Plan:  # type: ignore[no-untyped-def]
-                            return _plan(instance, o, subset, combo, cuts[rows[i]])
-
-                        if additive:
-                            value = np.zeros(len(rows))
-                            for j, s in enumerate(stage):
-                                value += cost_prefix[s, ends[rows, j]] - cost_prefix[s, starts[rows, j]]
-                            for j in range(k):
-                                value += terms.hop[cuts[rows, j], stage[j], stage[j + 1]]  # type: ignore[attr-defined]
-                            if returning:
-                                value += terms.hop[n, stage[-1], o]  # type: ignore[attr-defined]
-                            if terms.bottleneck_weight:  # type: ignore[attr-defined]
-                                used = np.concatenate([comp[rows], hop_time[rows]], axis=1)
-                                value += terms.bottleneck_weight * used.max(axis=1)  # type: ignore[attr-defined]
                         else:
-                            value = np.array(
-                                [objective.value(instance, p, evaluate(instance, p)) for p in map(make_plan, range(len(rows)))]
-                            )
-                        offer(value, make_plan)
+                            keep = np.ones(len(cuts), dtype=bool)
+                            if 0 in c.tiers_forbidden:
+                                keep &= cuts[:, 0] == 0
+                            if 0 in c.tiers_required:
+                                keep &= cuts[:, 0] > 0
+                            cuts = cuts[keep]
+                        if len(cuts) == 0:
+                            continue
+                        starts = np.concatenate([np.zeros((len(cuts), 1), dtype=np.int64), cuts], axis=1)
+                        ends = np.concatenate([cuts, np.full((len(cuts), 1), n, dtype=np.int64)], axis=1)
+                        for combo in itertools.product(*(instance.candidates[t] for t in subset)):
+                            if time_limit is not None and time.perf_counter() - started > time_limit:
+                                timed_out = True
+                                break
+                            stage = (o, *combo)
+                            if not all(instance.has_link[a, b] for a, b in zip(stage, stage[1:])):
+                                continue
+                            returning = instance.return_output and k > 0
+                            if returning and not instance.has_link[stage[-1], o]:
+                                continue
+                            feasible = np.ones(len(cuts), dtype=bool)
+                            comp = np.empty((len(cuts), k + 1))
+                            for j, s in enumerate(stage):
+                                a, b = starts[:, j], ends[:, j]
+                                comp[:, j] = comp_prefix[s, b] - comp_prefix[s, a]
+                                feasible &= bad[s, b] == bad[s, a]
+                                cap = systems[s].memory_bytes
+                                if cap is not None:
+                                    mem = param_prefix[b] - param_prefix[a] + act_max[a, b]
+                                    feasible &= ~exceeds(mem, cap)
+                            hop_time = np.empty((len(cuts), k + int(returning)))
+                            hop_bytes = np.empty_like(hop_time)
+                            for j in range(k):
+                                a, b = stage[j], stage[j + 1]
+                                hop_bytes[:, j] = beta[cuts[:, j]]
+                                hop_time[:, j] = link_fixed[a, b] + hop_bytes[:, j] / link_bps[a, b]
+                            if returning:
+                                hop_bytes[:, k] = beta[n]
+                                hop_time[:, k] = link_fixed[stage[-1], o] + beta[n] / link_bps[stage[-1], o]
+                            latency = comp.sum(axis=1) + hop_time.sum(axis=1)
+                            # upload per stage: stage j sends hop j; the last stage sends the return hop
+                            for j, s in enumerate(stage):
+                                limit = c.upload_limit_bytes[tier_of[s]]
+                                if limit is None:
+                                    continue
+                                if j < k:
+                                    feasible &= ~exceeds(hop_bytes[:, j], limit)
+                                elif returning:
+                                    feasible &= ~exceeds(hop_bytes[:, k], limit)
+                            total_comp = comp.sum(axis=1)
+                            for j, s in enumerate(stage):
+                                t = tier_of[s]
+                                if c.compute_time_limit_s[t] is not None:
+                                    feasible &= ~exceeds(comp[:, j], c.compute_time_limit_s[t])
+                                if c.compute_time_limit_pct[t] is not None:
+                                    feasible &= ~exceeds(comp[:, j], c.compute_time_limit_pct[t] / 100.0 * total_comp)
+                            # a tier whose pct limit is set but which is unused computes 0 s: always fine
+                            if c.deadline_s is not None:
+                                feasible &= ~exceeds(latency, c.deadline_s)
+                            if c.energy_budget_j is not None:
+                                sent = hop_bytes[:, 0] / link_bps[o, stage[1]] if k else np.zeros(len(cuts))
+                                tx = tx_w[o, stage[1]] if k else 0.0
+                                energy = (origin.compute_w or 0.0) * comp[:, 0] + tx * sent + origin.idle_w * (
+                                    latency - comp[:, 0] - sent
+                                )
+                                feasible &= ~exceeds(energy, c.energy_budget_j)
+                            if not feasible.any():
+                                continue
+                            rows = np.flatnonzero(feasible)
+
+                            def make_plan(i: int, rows=rows, subset=subset, combo=combo, cuts=cuts, o=o) -> Plan:  # type: ignore[no-untyped-def]
+                                return _plan(instance, o, subset, combo, cuts[rows[i]])
+
+                            if additive:
+                                value = np.zeros(len(rows))
+                                for j, s in enumerate(stage):
+                                    value += cost_prefix[s, ends[rows, j]] - cost_prefix[s, starts[rows, j]]
+                                for j in range(k):
+                                    a, b = stage[j], stage[j + 1]
+                                    value += terms.hop_fixed[a, b] + terms.hop_per_byte[a, b] * beta[cuts[rows, j]]  # type: ignore[attr-defined]
+                                if returning:
+                                    value += terms.hop_fixed[stage[-1], o] + terms.hop_per_byte[stage[-1], o] * beta[n]  # type: ignore[attr-defined]
+                                if terms.bottleneck_weight:  # type: ignore[attr-defined]
+                                    used = np.concatenate([comp[rows], hop_time[rows]], axis=1)
+                                    value += terms.bottleneck_weight * used.max(axis=1)  # type: ignore[attr-defined]
+                            else:
+                                value = np.array(
+                                    [objective.value(instance, p, evaluate(instance, p)) for p in map(make_plan, range(len(rows)))]
+                                )
+                            offer(value, make_plan)
+                        if timed_out:
+                            break
                     if timed_out:
                         break
                 if timed_out:
