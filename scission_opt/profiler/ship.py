@@ -37,7 +37,7 @@ from .build import build_instance_files
 from .estimate import Spec, estimate_error, estimate_profile
 from .measure import cpu_model
 from .models import model_names
-from .profile import Profile, load_profile
+from .profile import ModelProfile, Profile, load_profile
 
 #: The wireless network of the Scission paper (Lockhart et al., UCC 2020; /work/shared/SCISSION.md).
 NETWORK_SOURCE = (
@@ -255,6 +255,11 @@ def _instance_provenance(model: str, names: dict[str, str], cores: int, repeats:
     )
 
 
+def _in_registry_order(models: Sequence[ModelProfile]) -> list[ModelProfile]:
+    order = {name: i for i, name in enumerate(model_names())}
+    return sorted(models, key=lambda m: (order.get(m.name, len(order)), m.name))
+
+
 def _summary(
     device: Profile, edge: Profile, cloud: Profile, host_errors: list[tuple[str, Spec, list]], busy: dict
 ) -> str:
@@ -274,7 +279,7 @@ def _summary(
         "| model | blocks | whole 1t ms | whole 2t ms | sum 2t ms | ratio 2t | ratio 1t | fixed ms | diff | T4 est. whole ms |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for d in device.models:
+    for d in _in_registry_order(device.models):
         e, c = edge.model(d.name), cloud.model(d.name)
         if e is None or c is None:
             continue
@@ -300,7 +305,7 @@ def _summary(
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for p in (device, edge):
-        for m in p.models:
+        for m in _in_registry_order(p.models):
             b = busy.get(p.tier, {}).get(m.name)
             b_text = f"{b:.0%}" if b is not None else ""
             timed = m.whole.median_s * m.whole.repeats
@@ -454,7 +459,9 @@ def ship(
     for label, measured, threads in (("1 thread (device profile)", device, 1), (f"{cores} threads (edge profile)", edge, cores)):
         spec = host_spec(threads, _median_fixed(measured), bandwidth)
         write_json_atomic(out / "specs" / f"{spec.name}.json", {k: getattr(spec, k) for k in Spec.__dataclass_fields__})
-        host_errors.append((label, spec, estimate_error(measured, estimate_profile(measured, spec))))
+        rows = estimate_error(measured, estimate_profile(measured, spec))
+        order = {name: i for i, name in enumerate(model_names())}
+        host_errors.append((label, spec, sorted(rows, key=lambda r: order.get(r.model, len(order)))))
     summary = prof_dir / "summary.md"
     write_text_atomic(summary, _summary(device, edge, cloud, host_errors, _read_busy(prof_dir / BUSY_FILE)))
     print(f"wrote {summary}")
