@@ -398,8 +398,8 @@ def ship(
             for tier in ("device", "edge"):
                 paths[tier].unlink(missing_ok=True)
         note = (
-            f"each model profiled in its own process after waiting up to {quiet_timeout_s:g} s for the CPU to be "
-            f"at most {max_busy:.0%} busy; other processes may still have shared the CPU"
+            f"each model profiled in its own process after waiting a while (--quiet-timeout) for the CPU to be at "
+            f"most {max_busy:.0%} busy; the share other processes used before each model is in {BUSY_FILE}"
         )
         busy_path = prof_dir / BUSY_FILE
         busy_log = _read_busy(busy_path) if not fresh else {}
