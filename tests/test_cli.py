@@ -92,3 +92,17 @@ def test_module_entry_point_runs_as_a_process() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["objective"] == pytest.approx(1.4)
+
+
+def test_closed_pipe_is_quiet(tmp_path: Path) -> None:
+    """``solve ... | head -c 10``: no traceback when the reader stops early (output well over a pipe buffer)."""
+    instance = tmp_path / "g.json"
+    assert main(["generate", "-o", str(instance), "--nodes", "12", "--systems", "2"]) == 0
+    proc = subprocess.run(
+        f"{sys.executable} -m scission_opt solve {instance} --json --top 300 --solver exhaustive | head -c 10",
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
