@@ -100,6 +100,11 @@ class Metrics:
         }
 
 
+def limit_slack(limit: float) -> float:
+    """The largest value :func:`exceeds` still accepts for ``limit``; solvers prune with it."""
+    return limit * (1 + LIMIT_RTOL) + 1e-12
+
+
 def exceeds(value, limit):  # type: ignore[no-untyped-def]
     """``value > limit`` up to :data:`LIMIT_RTOL`; works elementwise on arrays (solvers use it too)."""
     return value > limit * (1 + LIMIT_RTOL) + 1e-12

@@ -39,11 +39,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import UnsupportedError
-from ..evaluate import LIMIT_RTOL, evaluate, exceeds
+from ..evaluate import evaluate, exceeds, limit_slack
 from ..objectives import Objective, Terms, is_additive
 from ..plan import Plan
 from ..result import SolveResult, Status
 from .base import allowed_nodes, chain_problem, finish, objective_value, terms_by_origin
+from .dp import memory_starts
 
 if TYPE_CHECKING:
     from ..instance import Instance
@@ -52,11 +53,6 @@ INF = math.inf
 #: Switches for tests: with both off, the backends see the whole model (rows instead of pruning).
 HEURISTICS = True
 RESOURCE_PRUNING = True
-
-
-def slack(limit: float) -> float:
-    """The largest value the evaluator still accepts for ``limit`` (see :func:`~scission_opt.evaluate.exceeds`)."""
-    return limit * (1 + LIMIT_RTOL) + 1e-12
 
 
 def unsupported_reason(instance: "Instance", objective: Objective) -> str | None:
@@ -368,7 +364,7 @@ def _static_data(instance: "Instance") -> dict[str, Any]:
     # the raw input hop from the origin skips tiers 0 .. t'-1
     src_skip_ok = req_prefix[tier] == 0
     snk_skip_ok = (req_prefix[T] - req_prefix[tier + 1]) == 0
-    upload = np.array([np.inf if v is None else slack(v) for v in c.upload_limit_bytes])
+    upload = np.array([np.inf if v is None else limit_slack(v) for v in c.upload_limit_bytes])
     send_ok = beta[:, None] <= upload[tier][None, :]  # (n+1, S): system s may send boundary b
     eye = np.eye(S, dtype=bool)
     trans_ok = np.zeros((n, S, S), dtype=bool)
@@ -491,9 +487,9 @@ def _dense_data(instance: "Instance", origins: tuple[int, ...], terms: Terms, ca
             cache[key] = (e_src, e_trans)
         e_src, e_trans = cache[key]
         energy = _Dense(e_src, e_trans, idle * hop_snk)
-        resources.append(("energy", energy, slack(c.energy_budget_j)))
+        resources.append(("energy", energy, limit_slack(c.energy_budget_j)))
     if c.deadline_s is not None:
-        resources.append(("deadline", timev, slack(c.deadline_s)))
+        resources.append(("deadline", timev, limit_slack(c.deadline_s)))
 
     def tier_compute(t: int) -> _Dense:
         key = ("compute", t)
@@ -505,7 +501,7 @@ def _dense_data(instance: "Instance", origins: tuple[int, ...], terms: Terms, ca
     for t in range(1, T):
         lim = comp_limit[t]
         if lim is not None:
-            resources.append((f"compute_{t}", tier_compute(t), slack(lim)))
+            resources.append((f"compute_{t}", tier_compute(t), limit_slack(lim)))
     w = float(terms.bottleneck_weight)
     tier_comp = [tier_compute(t) for t in range(T)] if w else []
     return _Build(alive, cost, timev, comp, hop_s, energy, is_hop, resources, w, tier_comp)
@@ -581,29 +577,6 @@ def _bottleneck_floor(instance: "Instance", origins: tuple[int, ...], d: _Build)
     return max(floor0, hop_floor)
 
 
-def _segment_lo(param: np.ndarray, act: np.ndarray, cap: float) -> np.ndarray:
-    """``lo[j]``: the smallest ``a`` with ``sum(param[a:j+1]) + max(act[a:j+1]) <= cap``
-    (``j + 1`` when node ``j`` alone does not fit); non-decreasing in ``j``."""
-    from collections import deque
-
-    n = len(param)
-    prefix = np.concatenate([[0.0], np.cumsum(param)]).tolist()
-    acts = act.tolist()
-    lo = np.empty(n, dtype=np.int64)
-    window: deque[int] = deque()  # indices of decreasing activations in [a, j]
-    a = 0
-    for j in range(n):
-        while window and acts[window[-1]] <= acts[j]:
-            window.pop()
-        window.append(j)
-        while a <= j and prefix[j + 1] - prefix[a] + acts[window[0]] > cap:
-            a += 1
-            if window and window[0] < a:
-                window.popleft()
-        lo[j] = a
-    return lo
-
-
 def _assemble(instance: "Instance", origins: tuple[int, ...], terms: Terms, d: _Build) -> ArcModel:
     inst = instance
     n, S, T = inst.n_nodes, inst.n_systems, inst.n_tiers
@@ -669,7 +642,7 @@ def _assemble(instance: "Instance", origins: tuple[int, ...], terms: Terms, d: _
         mrow += [np.full(len(into), r), [r]]
         mcol += [into, [j]]
         mval += [param[node[into]], [1.0]]
-        mhi.append(slack(cap))
+        mhi.append(limit_slack(cap))
         r += 1
         # A_s >= act_b * (flow into (b, s)), one row per state
         pos = act[node[into]] > 0
@@ -692,7 +665,7 @@ def _assemble(instance: "Instance", origins: tuple[int, ...], terms: Terms, d: _
     wrow, wcol, wval, wlo, whi = [], [], [], [], []
     r = 0
     for s, into, cap in windowed:
-        lo = _segment_lo(param, act, slack(cap))
+        lo = memory_starts(param, act, np.array([limit_slack(cap)]))[1:, 0]  # lo of the segment ending at node j
         base = m + len(extras)  # Y_s(j) = flow entering s at a node <= j, for j = 0..n-1
         extras += [ExtraColumn(f"Y{s}_{j}", 0.0, 1.0, 0.0, "memory_window") for j in range(n)]
         entering = into[hop[into]]

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import UnsupportedError
-from ..evaluate import LIMIT_RTOL
+from ..evaluate import limit_slack
 from ..objectives import Objective, is_additive
 from ..plan import Plan
 from ..result import SolveResult, Status
@@ -37,11 +37,6 @@ if TYPE_CHECKING:
     from ..instance import Instance
 
 INF = np.inf
-
-
-def _slack(limit: float) -> float:
-    """The largest value the evaluator accepts for ``limit`` (same tolerance as ``exceeds``)."""
-    return limit * (1 + LIMIT_RTOL) + 1e-12
 
 
 def _uses_bottleneck(objective: Objective) -> bool:
@@ -84,6 +79,27 @@ def _range_query(table: list[np.ndarray], op, a: np.ndarray, b: np.ndarray, empt
     return out
 
 
+def memory_starts(param: np.ndarray, act: np.ndarray, caps: np.ndarray) -> np.ndarray:
+    """``lo[e, j]``: the smallest ``b`` with ``sum(param[b:e]) + max(act[b:e]) <= caps[j]`` (``e`` if none).
+
+    Memory shrinks as ``b`` grows, so each ``lo`` is a binary search, run for every
+    boundary and capacity at once with a sparse table for the range maximum.
+    """
+    n = len(param)
+    params = np.concatenate([[0.0], np.cumsum(param)])
+    table = _sparse_table(act, np.maximum)
+    e_grid = np.broadcast_to(np.arange(n + 1)[:, None], (n + 1, len(caps)))
+    low = np.zeros((n + 1, len(caps)), dtype=np.int64)
+    high = e_grid.copy()  # memory of an empty segment is 0: always fits
+    while np.any(low < high):
+        mid = (low + high) // 2
+        memory = params[e_grid] - params[mid] + _range_query(table, np.maximum, mid, e_grid, 0.0)
+        fits = memory <= caps[None, :]
+        high = np.where(fits, mid, high)
+        low = np.where(fits, low, mid + 1)
+    return low
+
+
 def segment_starts(instance: "Instance") -> np.ndarray:
     """``lo[e, s]``: smallest feasible start of a segment ending at ``e`` on ``s`` (``e`` if none).
 
@@ -105,25 +121,14 @@ def segment_starts(instance: "Instance") -> np.ndarray:
         limit = c.compute_time_limit_s[instance.system_tier[s]]
         if limit is not None:
             # smallest b with prefix[e] - prefix[b] <= limit
-            first_ok = np.searchsorted(prefix[s], prefix[s] - _slack(limit), side="left")
+            first_ok = np.searchsorted(prefix[s], prefix[s] - limit_slack(limit), side="left")
             lo[:, s] = np.maximum(lo[:, s], first_ok)
 
     most = float(instance.param_bytes.sum() + instance.activation_bytes.max())
     capped = [s for s, system in enumerate(instance.systems) if system.memory_bytes is not None and system.memory_bytes < most]
     if capped:
-        params = np.concatenate([[0.0], np.cumsum(instance.param_bytes)])
-        table = _sparse_table(instance.activation_bytes, np.maximum)
-        caps = np.array([_slack(instance.systems[s].memory_bytes) for s in capped])  # type: ignore[arg-type]
-        e_grid = np.broadcast_to(ends[:, None], (n + 1, len(capped)))
-        low = np.zeros((n + 1, len(capped)), dtype=np.int64)
-        high = e_grid.copy()  # memory of an empty segment is 0: always fits
-        while np.any(low < high):
-            mid = (low + high) // 2
-            memory = params[e_grid] - params[mid] + _range_query(table, np.maximum, mid, e_grid, 0.0)
-            fits = memory <= caps[None, :]
-            high = np.where(fits, mid, high)
-            low = np.where(fits, low, mid + 1)
-        lo[:, capped] = np.maximum(lo[:, capped], low)
+        caps = np.array([limit_slack(instance.systems[s].memory_bytes) for s in capped])  # type: ignore[arg-type]
+        lo[:, capped] = np.maximum(lo[:, capped], memory_starts(instance.param_bytes, instance.activation_bytes, caps))
     return np.minimum(lo, ends[:, None])
 
 
@@ -228,8 +233,8 @@ class _Graph:
         skipped = req_prefix[tier[None, :]] - req_prefix[tier[:, None] + 1]  # required tiers strictly between
         self.forward = (tier[:, None] < tier[None, :]) & instance.has_link & (skipped == 0)
         upload = [c.upload_limit_bytes[t] for t in tier]
-        self.upload_slack = np.array([INF if u is None else _slack(u) for u in upload])
-        self.budget = _slack(c.energy_budget_j) if c.energy_budget_j is not None else None
+        self.upload_slack = np.array([INF if u is None else limit_slack(u) for u in upload])
+        self.budget = limit_slack(c.energy_budget_j) if c.energy_budget_j is not None else None
         self.compute_w = np.array([s.compute_w or 0.0 for s in instance.systems])
         self.tx = np.nan_to_num(instance.link_tx_w, nan=0.0)
         self.bps = instance.link_bytes_per_s
