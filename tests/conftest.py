@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,9 @@ from scission_opt._native import preload_ortools
 from scission_opt.generate import generate
 from scission_opt.instance import Instance
 
-# Some tests import keras directly; CP-SAT must be loaded before TensorFlow in one process.
+# Some tests import keras directly; CP-SAT must be loaded before TensorFlow in one process,
+# and TensorFlow's C++ start-up notices are noise in a test log.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 preload_ortools()
 
 DATA = Path(__file__).parent / "data"
