@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, overload
 
 from .errors import InvalidInstanceError
 
@@ -54,7 +54,14 @@ class Fields:
             return default
         return self.data[key]
 
+    @overload
+    def object(self, key: str) -> "Fields": ...
+
+    @overload
+    def object(self, key: str, default: None) -> "Fields | None": ...
+
     def object(self, key: str, default: Any = _MISSING) -> "Fields | None":
+        """The sub-object at ``key``; ``None`` only when it is absent and ``default`` is ``None``."""
         value = self.raw(key, default)
         if value is None and default is None:
             return None

@@ -149,7 +149,7 @@ def with_binding_constraints(instance: Instance, seed: int = 0) -> Instance:
     systems = tuple(
         dataclasses.replace(s, memory_bytes=memory) if s.tier == first_tier else s for s in instance.systems
     )
-    upload = [None] * instance.n_tiers
+    upload: list[float | None] = [None] * instance.n_tiers
     upload[0] = float(np.median(instance.boundary_bytes[1 : max(2, n // 2 + 1)]))
     base = Constraints(privacy_nodes=max(1, n // 20), upload_limit_bytes=tuple(upload))
     constrained = instance.replace(systems=systems, constraints=base, name=instance.name + "-constrained")

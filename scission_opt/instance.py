@@ -150,7 +150,7 @@ class Constraints:
     def without(self, group: str, n_tiers: int) -> "Constraints":
         """A copy with one constraint group (as named by :meth:`groups`) dropped."""
         none = (None,) * n_tiers
-        drop = {
+        drop: dict[str, dict[str, Any]] = {
             "privacy": {"privacy_nodes": 0},
             "pins": {"pins": ()},
             "bans": {"bans": ()},

@@ -4,7 +4,7 @@ an explanation of infeasibility."""
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import UnsupportedError
 from .objectives import Objective, get_objective
@@ -96,7 +96,7 @@ def _check_energy_data(instance: "Instance", objective: Objective) -> None:
         require_power(instance, "the energy objective")
 
 
-def _explain(instance: "Instance", objective: Objective, result: SolveResult) -> dict[str, object]:
+def _explain(instance: "Instance", objective: Objective, result: SolveResult) -> dict[str, Any]:
     """Which single constraint groups, when dropped, make the instance feasible."""
     groups = instance.constraints.groups(instance.n_tiers)
     memory_caps = any(s.memory_bytes is not None for s in instance.systems)

@@ -66,7 +66,10 @@ class Terms:
 class Objective(Protocol):
     """Any objective: a name and a value for a plan (lower is better)."""
 
-    name: str
+    @property
+    def name(self) -> str:
+        """Short name, shown in results."""
+        ...
 
     def value(self, instance: "Instance", plan: "Plan", metrics: "Metrics") -> float:
         """The objective value of ``plan``, from the evaluator's ``metrics``."""

@@ -186,19 +186,19 @@ class Exhaustive:
                             feasible = np.ones(len(cuts), dtype=bool)
                             comp = np.empty((len(cuts), k + 1))
                             for j, s in enumerate(stage):
-                                a, b = starts[:, j], ends[:, j]
-                                comp[:, j] = comp_prefix[s, b] - comp_prefix[s, a]
-                                feasible &= bad[s, b] == bad[s, a]
+                                first, stop = starts[:, j], ends[:, j]
+                                comp[:, j] = comp_prefix[s, stop] - comp_prefix[s, first]
+                                feasible &= bad[s, stop] == bad[s, first]
                                 cap = systems[s].memory_bytes
                                 if cap is not None:
-                                    mem = param_prefix[b] - param_prefix[a] + act_max[a, b]
+                                    mem = param_prefix[stop] - param_prefix[first] + act_max[first, stop]
                                     feasible &= ~exceeds(mem, cap)
                             hop_time = np.empty((len(cuts), k + int(returning)))
                             hop_bytes = np.empty_like(hop_time)
                             for j in range(k):
-                                a, b = stage[j], stage[j + 1]
+                                src, dst = stage[j], stage[j + 1]
                                 hop_bytes[:, j] = beta[cuts[:, j]]
-                                hop_time[:, j] = link_fixed[a, b] + hop_bytes[:, j] / link_bps[a, b]
+                                hop_time[:, j] = link_fixed[src, dst] + hop_bytes[:, j] / link_bps[src, dst]
                             if returning:
                                 hop_bytes[:, k] = beta[n]
                                 hop_time[:, k] = link_fixed[stage[-1], o] + beta[n] / link_bps[stage[-1], o]
@@ -241,8 +241,8 @@ class Exhaustive:
                                 for j, s in enumerate(stage):
                                     value += cost_prefix[s, ends[rows, j]] - cost_prefix[s, starts[rows, j]]
                                 for j in range(k):
-                                    a, b = stage[j], stage[j + 1]
-                                    value += terms.hop_fixed[a, b] + terms.hop_per_byte[a, b] * beta[cuts[rows, j]]  # type: ignore[attr-defined]
+                                    src, dst = stage[j], stage[j + 1]
+                                    value += terms.hop_fixed[src, dst] + terms.hop_per_byte[src, dst] * beta[cuts[rows, j]]  # type: ignore[attr-defined]
                                 if returning:
                                     value += terms.hop_fixed[stage[-1], o] + terms.hop_per_byte[stage[-1], o] * beta[n]  # type: ignore[attr-defined]
                                 if terms.bottleneck_weight:  # type: ignore[attr-defined]
