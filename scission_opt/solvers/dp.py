@@ -187,23 +187,28 @@ class SegmentDP:
 
 
 def _kbest(values: np.ndarray, k: int, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """The ``k`` smallest along ``axis`` (sorted) and their indices along that axis."""
-    m = values.shape[axis]
-    if k >= m:
-        idx = np.argsort(values, axis=axis, kind="stable")
+    """The ``k`` smallest of a 1-D or 2-D array along ``axis`` (sorted) and their indices.
+
+    Missing entries (fewer than ``k`` candidates) are ``inf`` with index ``-1``.
+    Plain fancy indexing instead of ``take_along_axis``: this runs once per node
+    and boundary, where numpy's per-call overhead is the cost.
+    """
+    flat = values.ndim == 1
+    v = values[None, :] if flat else (values if axis == 1 else values.T)  # rows hold the candidates
+    m = v.shape[1]
+    rows = np.arange(v.shape[0])[:, None]
+    if m > 4 * k:
+        part = np.argpartition(v, k - 1, axis=1)[:, :k]
+        idx = part[rows, np.argsort(v[rows, part], axis=1, kind="stable")]
     else:
-        part = np.argpartition(values, k - 1, axis=axis)
-        part = np.take(part, np.arange(k), axis=axis)
-        vals = np.take_along_axis(values, part, axis=axis)
-        order = np.argsort(vals, axis=axis, kind="stable")
-        idx = np.take_along_axis(part, order, axis=axis)
-    vals = np.take_along_axis(values, idx, axis=axis)
-    if vals.shape[axis] < k:
-        pad = [(0, 0)] * values.ndim
-        pad[axis] = (0, k - vals.shape[axis])
-        vals = np.pad(vals, pad, constant_values=INF)
-        idx = np.pad(idx, pad, constant_values=-1)
-    return vals, idx
+        idx = np.argsort(v, axis=1, kind="stable")[:, :k]
+    vals = v[rows, idx]
+    if idx.shape[1] < k:
+        vals = np.pad(vals, ((0, 0), (0, k - idx.shape[1])), constant_values=INF)
+        idx = np.pad(idx, ((0, 0), (0, k - idx.shape[1])), constant_values=-1)
+    if flat:
+        return vals[0], idx[0]
+    return (vals, idx) if axis == 1 else (vals.T, idx.T)
 
 
 class _Graph:
@@ -395,40 +400,49 @@ def _paths(instance: "Instance", terms, group: list[int], lo: np.ndarray, k: int
     g_from[0, later] = np.where(np.isfinite(vals.T[later]), np.array(group)[np.maximum(idx.T[later], 0)], -1)
     g_rank[0, later] = -2  # marks "raw input sent by the origin g_from"
 
-    unconstrained = np.all(lo == 0, axis=0)  # systems whose segments may start anywhere
-    free = np.flatnonzero(unconstrained)
-    bound = np.flatnonzero(~unconstrained)
+    steps = graph.hop_cost(np.arange(1, n), all_systems)  # (n-1, S, S'): every hop at every inner boundary
+    # running k best entries per system over segment starts [run_lo, e - 1]; lo is non-decreasing in e,
+    # so a system whose window start did not move only merges the newest start, the others are rescanned
     run_val = np.full((S, k), INF)
     run_start = np.full((S, k), -1, dtype=np.int64)
     run_rank = np.full((S, k), -1, dtype=np.int64)
+    run_lo = np.zeros(S, dtype=np.int64)
+    ranks = np.arange(k)
 
     for e in range(1, n + 1):
-        h = g[e - 1] - cost[:, e - 1][:, None]  # (S, k): entering at b = e-1
-        if free.size:
-            merged_val = np.concatenate([run_val[free], h[free]], axis=1)
-            merged_start = np.concatenate([run_start[free], np.full((free.size, k), e - 1)], axis=1)
-            merged_rank = np.concatenate([run_rank[free], np.broadcast_to(np.arange(k), (free.size, k))], axis=1)
+        low = lo[e]
+        same = np.flatnonzero(low == run_lo)
+        moved = np.flatnonzero(low != run_lo)
+        if same.size:
+            h = g[e - 1, same] - cost[same, e - 1][:, None]  # (|same|, k): entering at b = e-1
+            merged_val = np.concatenate([run_val[same], h], axis=1)
+            merged_start = np.concatenate([run_start[same], np.full((same.size, k), e - 1)], axis=1)
+            merged_rank = np.concatenate([run_rank[same], np.broadcast_to(ranks, (same.size, k))], axis=1)
             vals, idx = _kbest(merged_val, k, axis=1)
-            run_val[free] = vals
-            run_start[free] = np.take_along_axis(merged_start, idx, axis=1)
-            run_rank[free] = np.take_along_axis(merged_rank, idx, axis=1)
-            f[e, free] = vals + cost[free, e][:, None]
-            f_start[e, free] = run_start[free]
-            f_rank[e, free] = run_rank[free]
-        if bound.size:
-            low = lo[e, bound]
-            b0 = int(low.min())
+            picked = (np.arange(same.size)[:, None], idx)
+            run_val[same] = vals
+            run_start[same] = merged_start[picked]
+            run_rank[same] = merged_rank[picked]
+        if moved.size:
+            lows = low[moved]
+            b0 = int(lows.min())
+            run_lo[moved] = lows
             if b0 < e:
-                window = g[b0:e, bound] - cost[bound, b0:e].T[:, :, None]  # (w, |bound|, k)
+                window = g[b0:e, moved] - cost[moved, b0:e].T[:, :, None]  # (w, |moved|, k)
                 rows = np.arange(b0, e)[:, None]
-                window = np.where((rows >= low[None, :])[:, :, None], window, INF)
-                flat = window.transpose(1, 0, 2).reshape(bound.size, -1)  # (|bound|, w*k)
+                window = np.where((rows >= lows[None, :])[:, :, None], window, INF)
+                flat = window.transpose(1, 0, 2).reshape(moved.size, -1)  # (|moved|, w*k)
                 vals, idx = _kbest(flat, k, axis=1)
-                f[e, bound] = vals + cost[bound, e][:, None]
-                f_start[e, bound] = np.where(idx >= 0, b0 + idx // k, -1)
-                f_rank[e, bound] = np.where(idx >= 0, idx % k, -1)
+                run_val[moved] = vals
+                run_start[moved] = np.where(idx >= 0, b0 + idx // k, -1)
+                run_rank[moved] = np.where(idx >= 0, idx % k, -1)
+            else:
+                run_val[moved], run_start[moved], run_rank[moved] = INF, -1, -1
+        f[e] = run_val + cost[:, e][:, None]
+        f_start[e] = run_start
+        f_rank[e] = run_rank
         if e < n:
-            step = graph.hop_cost(np.array([e]), all_systems)[0]  # (S, S')
+            step = steps[e - 1]  # (S, S')
             cand = f[e][:, :, None] + step[:, None, :]  # (S, k, S')
             vals, idx = _kbest(cand.reshape(S * k, S), k, axis=0)  # (k, S')
             g[e] = vals.T
