@@ -43,7 +43,7 @@ from ..evaluate import evaluate, exceeds, limit_slack
 from ..objectives import Objective, Terms, is_additive
 from ..plan import Plan
 from ..result import SolveResult, Status
-from .base import allowed_nodes, chain_problem, finish, objective_value, terms_by_origin
+from .base import allowed_nodes, chain_problem, finish, objective_value, require_supported, terms_by_origin
 from .dp import memory_starts
 
 if TYPE_CHECKING:
@@ -1120,3 +1120,25 @@ def solve_arc_models(
         top_k=top_k,
         message="; ".join(messages),
     )
+
+
+class ArcSolver:
+    """The shared front of the arc-flow MIP solvers; a subclass names itself and its backend."""
+
+    name: str
+
+    @staticmethod
+    def backend(model: ArcModel, seconds: float, state: dict) -> "BackendAnswer":  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def unsupported(self, instance: "Instance", objective: Objective) -> str | None:
+        return unsupported_reason(instance, objective)
+
+    def solve(
+        self, instance: "Instance", objective: Objective, *, top_k: int = 1, time_limit: float | None = None
+    ) -> SolveResult:
+        started = time.perf_counter()
+        require_supported(self, instance, objective)  # type: ignore[arg-type]
+        return solve_arc_models(
+            self.name, self.backend, instance, objective, top_k=top_k, time_limit=time_limit, started=started
+        )

@@ -22,17 +22,9 @@ import re
 import subprocess
 import tempfile
 import time
-from typing import TYPE_CHECKING
-
 import numpy as np
 
-from ..objectives import Objective
-from ..result import SolveResult
-from ._mip import ArcModel, BackendAnswer, solve_arc_models, unsupported_reason
-from .base import require_supported
-
-if TYPE_CHECKING:
-    from ..instance import Instance
+from ._mip import ArcModel, ArcSolver, BackendAnswer
 
 #: Seconds the subprocess may run past the limit given to CBC before it is killed.
 _GRACE_S = 0.25
@@ -219,22 +211,11 @@ def _run_cbc(model: ArcModel, seconds: float, state: dict) -> BackendAnswer:
     return BackendAnswer("feasible", np.array(chosen, dtype=np.int64), bound=bound)
 
 
-class CBC:
+class CBC(ArcSolver):
     """Exact solver: pruned arc-flow MIP solved by PuLP's bundled CBC."""
 
     name = "cbc"
+    backend = staticmethod(_run_cbc)
 
     def is_available(self) -> bool:
         return importlib.util.find_spec("pulp") is not None
-
-    def unsupported(self, instance: "Instance", objective: Objective) -> str | None:
-        return unsupported_reason(instance, objective)
-
-    def solve(
-        self, instance: "Instance", objective: Objective, *, top_k: int = 1, time_limit: float | None = None
-    ) -> SolveResult:
-        started = time.perf_counter()
-        require_supported(self, instance, objective)
-        return solve_arc_models(
-            self.name, _run_cbc, instance, objective, top_k=top_k, time_limit=time_limit, started=started
-        )

@@ -43,9 +43,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..objectives import Objective
-from ..result import SolveResult
-from ._mip import ArcModel, BackendAnswer, solve_arc_models, unsupported_reason
-from .base import require_supported
+from ._mip import ArcModel, ArcSolver, BackendAnswer
 
 if TYPE_CHECKING:
     from ..instance import Instance
@@ -241,10 +239,11 @@ def _run_cpsat(model: ArcModel, seconds: float, state: dict) -> BackendAnswer:
     return BackendAnswer("optimal" if status == cp_model.OPTIMAL else "feasible", chosen, bound=bound)
 
 
-class CPSAT:
+class CPSAT(ArcSolver):
     """Exact solver: pruned arc-flow model with integer-scaled data, solved by OR-Tools CP-SAT."""
 
     name = "cpsat"
+    backend = staticmethod(_run_cpsat)
 
     def is_available(self) -> bool:
         return importlib.util.find_spec("ortools") is not None
@@ -252,13 +251,4 @@ class CPSAT:
     def unsupported(self, instance: "Instance", objective: Objective) -> str | None:
         from .._native import cpsat_conflict
 
-        return cpsat_conflict() or unsupported_reason(instance, objective)
-
-    def solve(
-        self, instance: "Instance", objective: Objective, *, top_k: int = 1, time_limit: float | None = None
-    ) -> SolveResult:
-        started = time.perf_counter()
-        require_supported(self, instance, objective)
-        return solve_arc_models(
-            self.name, _run_cpsat, instance, objective, top_k=top_k, time_limit=time_limit, started=started
-        )
+        return cpsat_conflict() or super().unsupported(instance, objective)
