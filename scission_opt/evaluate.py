@@ -137,7 +137,8 @@ def evaluate(instance: Instance, plan: Plan) -> Metrics:
             continue
         s = sidx[plan.systems[t]]  # type: ignore[index]
         r = plan.node_range(t)
-        compute[t] = float(lat[s, r.start : r.stop].sum())
+        # one call per segment: its fixed cost, then the nodes' net latencies
+        compute[t] = instance.systems[s].segment_overhead_s + float(lat[s, r.start : r.stop].sum())
         memory[t] = float(instance.param_bytes[r.start : r.stop].sum() + instance.activation_bytes[r.start : r.stop].max())
         price += instance.systems[s].price_per_s * compute[t]
 

@@ -69,6 +69,9 @@ class System:
     price_per_s: float = 0.0
     trusted: bool = False
     provenance: str = ""
+    #: Fixed cost paid once per contiguous segment run on this system (one call's
+    #: dispatch: a tf.function or XLA launch); ``latency_s`` is then net of it.
+    segment_overhead_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -480,6 +483,7 @@ def _parse_system(raw: Any, i: int, tiers: tuple[str, ...], n: int, source: str)
         price_per_s=f.number("price_per_s", 0.0),
         trusted=f.boolean("trusted", tier == tiers[0]),
         provenance=f.string("provenance", ""),
+        segment_overhead_s=f.number("segment_overhead_s", 0.0),
     )
     f.done()
     return system
@@ -724,6 +728,7 @@ def _to_dict(inst: Instance) -> dict[str, Any]:
                     "compute_w": s.compute_w,
                     "idle_w": s.idle_w or None,
                     "price_per_s": s.price_per_s or None,
+                    "segment_overhead_s": s.segment_overhead_s or None,
                     "provenance": s.provenance or None,
                     "latency_s": list(s.latency_s),
                 }

@@ -49,6 +49,8 @@ def require_supported(solver: Solver, instance: "Instance", objective: Objective
 def chain_problem(instance: "Instance") -> str | None:
     if not instance.is_chain:
         return "the model is not a chain (a node has inputs other than the previous node); only chains are supported"
+    if any(s.segment_overhead_s for s in instance.systems):
+        return "segment_overhead_s is not yet modelled by this solver"
     return None
 
 
