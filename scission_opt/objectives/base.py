@@ -40,6 +40,9 @@ class Terms:
         Weight of the pipelined bottleneck (slowest stage or hop) added to the
         sum; only the built-in ``throughput`` and ``weighted`` objectives set it,
         and only the exhaustive and MIP solvers accept it.
+    segment
+        ``(S,)``: cost paid once for each contiguous segment run on system ``s``
+        (its ``segment_overhead_s``, priced by the objective); ``None`` = zeros.
     """
 
     node: np.ndarray
@@ -47,6 +50,14 @@ class Terms:
     hop_per_byte: np.ndarray
     boundary_bytes: np.ndarray
     bottleneck_weight: float = 0.0
+    segment: np.ndarray | None = None
+
+    @cached_property
+    def segment_cost(self) -> np.ndarray:
+        """``(S,)``: the per-segment cost of every system (zeros when the objective gives none)."""
+        if self.segment is None:
+            return np.zeros(self.hop_fixed.shape[0])
+        return np.asarray(self.segment, dtype=float)
 
     def hop_at(self, boundary: int) -> np.ndarray:
         """``(S, S)``: cost of sending boundary ``boundary``'s bytes between every pair of systems."""
@@ -104,7 +115,7 @@ def additive_value(instance: "Instance", plan: "Plan", terms: Terms, metrics: "M
         if plan.used(t):
             s = sidx[plan.systems[t]]  # type: ignore[index]
             r = plan.node_range(t)
-            total += float(terms.node[r.start : r.stop, s].sum())
+            total += float(terms.segment_cost[s] + terms.node[r.start : r.stop, s].sum())
     stops = plan.stops()
     for (_, a), (t_next, b) in zip(stops, stops[1:]):
         total += float(terms.hop[plan.bounds[t_next], sidx[a], sidx[b]])

@@ -30,9 +30,21 @@ def _link_seconds(instance: "Instance") -> tuple[np.ndarray, np.ndarray]:
     return fixed, per_byte
 
 
-def _terms(instance: "Instance", node: np.ndarray, fixed: np.ndarray, per_byte: np.ndarray, bottleneck: float = 0.0) -> Terms:
+def _terms(
+    instance: "Instance",
+    node: np.ndarray,
+    fixed: np.ndarray,
+    per_byte: np.ndarray,
+    bottleneck: float = 0.0,
+    segment: np.ndarray | None = None,
+) -> Terms:
     hop_fixed, hop_per_byte = _link_costs(instance, fixed, per_byte)
-    return Terms(node, hop_fixed, hop_per_byte, instance.boundary_bytes, bottleneck)
+    return Terms(node, hop_fixed, hop_per_byte, instance.boundary_bytes, bottleneck, segment)
+
+
+def _overhead_s(instance: "Instance") -> np.ndarray:
+    """``(S,)``: each system's fixed cost per segment, in seconds."""
+    return np.array([s.segment_overhead_s for s in instance.systems])
 
 
 def require_power(instance: "Instance", what: str) -> None:
@@ -56,7 +68,7 @@ class Latency:
 
     def terms(self, instance: "Instance", origin: int | None) -> Terms:
         fixed, per_byte = _link_seconds(instance)
-        return _terms(instance, instance.latency.T.copy(), fixed, per_byte)
+        return _terms(instance, instance.latency.T.copy(), fixed, per_byte, segment=_overhead_s(instance))
 
 
 @dataclass(frozen=True)
@@ -86,7 +98,7 @@ class Energy:
         # the origin pays tx power while sending and idle power during the link's fixed latency;
         # while later tiers compute or send, it waits at idle power
         byte_w = np.where(sent_by_first, tx, idle)
-        return _terms(instance, node, idle * fixed, byte_w * per_byte)
+        return _terms(instance, node, idle * fixed, byte_w * per_byte, segment=_overhead_s(instance) * node_w)
 
 
 @dataclass(frozen=True)
@@ -121,7 +133,8 @@ class Price:
     def terms(self, instance: "Instance", origin: int | None) -> Terms:
         S = instance.n_systems
         price = np.array([s.price_per_s for s in instance.systems])
-        return _terms(instance, instance.latency.T * price[None, :], np.zeros((S, S)), np.zeros((S, S)))
+        node = instance.latency.T * price[None, :]
+        return _terms(instance, node, np.zeros((S, S)), np.zeros((S, S)), segment=_overhead_s(instance) * price)
 
 
 @dataclass(frozen=True)
@@ -177,6 +190,7 @@ class Weighted:
         fixed = np.zeros((S, S))
         per_byte = np.zeros((S, S))
         bottleneck = 0.0
+        segment = np.zeros(S)
         for w, part in self._parts():
             if not w:
                 continue
@@ -185,4 +199,5 @@ class Weighted:
             fixed += w * np.where(np.isfinite(t.hop_fixed), t.hop_fixed, 0.0)
             per_byte += w * t.hop_per_byte
             bottleneck += w * t.bottleneck_weight
-        return _terms(instance, node, fixed, per_byte, bottleneck)
+            segment += w * t.segment_cost
+        return _terms(instance, node, fixed, per_byte, bottleneck, segment)
