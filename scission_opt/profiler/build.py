@@ -15,10 +15,11 @@ from typing import Any
 
 from .._fields import Fields
 from ..errors import InvalidInstanceError
-from ..io import read_json
 from ..instance import FORMAT, Instance, Link, parse_instance
-from .models import APPLICATIONS, ALIASES
+from ..io import read_json
 from ..network import load_network
+from .models import ALIASES, APPLICATIONS
+from .overhead import net_latencies
 from .profile import ModelProfile, Profile, load_profile
 
 #: Tiers in the order data flows through them; other tier names follow in order of appearance.
@@ -39,6 +40,10 @@ class SystemProperties:
         Price per second of compute.
     trusted
         Whether private data may be processed there.
+    segment_overhead_s
+        Fixed cost the system pays once per contiguous segment it runs (see
+        :mod:`~scission_opt.profiler.overhead`). When given, the profile's block
+        latencies (which each include it) are netted: ``max(b - f, 0)``.
     provenance
         Where these figures come from.
     """
@@ -48,11 +53,13 @@ class SystemProperties:
     idle_w: float | None = None
     price_per_s: float | None = None
     trusted: bool | None = None
+    segment_overhead_s: float | None = None
     provenance: str = ""
 
 
 def parse_system_properties(data: Any, source: str = "<systems>") -> dict[str, SystemProperties]:
-    """Read ``{"systems": {name: {memory_bytes?, compute_w?, idle_w?, price_per_s?, trusted?, provenance?}}}``.
+    """Read ``{"systems": {name: {memory_bytes?, compute_w?, idle_w?, price_per_s?, trusted?, segment_overhead_s?,
+    provenance?}}}``.
 
     A top-level ``"notes"`` string (or list of strings) is allowed for sources and comments.
     """
@@ -68,6 +75,7 @@ def parse_system_properties(data: Any, source: str = "<systems>") -> dict[str, S
             idle_w=f.number("idle_w", None),
             price_per_s=f.number("price_per_s", None),
             trusted=f.boolean("trusted") if f.has("trusted") else None,
+            segment_overhead_s=f.number("segment_overhead_s", None),
             provenance=f.string("provenance", ""),
         )
         f.done()
@@ -152,6 +160,8 @@ def build_instance(
     network_source: str = "<network>",
     provenance: str = "",
     source: str = "<instance>",
+    input_bytes: int | None = None,
+    privacy_nodes: int = 0,
 ) -> Instance:
     """Merge one model's profiles from several systems with a network into an instance.
 
@@ -173,6 +183,11 @@ def build_instance(
         The instance's provenance text (a default one names the inputs).
     source
         Name used for the instance in later error messages.
+    input_bytes
+        Bytes of the raw input as the first tier sends it (default: the
+        model's raw input tensor, from the profiles), e.g. a compressed image.
+    privacy_nodes
+        The first nodes that must run on trusted systems (0: no constraint).
 
     Raises
     ------
@@ -230,16 +245,20 @@ def build_instance(
     systems = []
     for p, m in sorted(zip(profiles, records), key=lambda pm: order[pm[0].tier]):
         props = properties.get(p.system, SystemProperties())
-        text = f"latency_s: {p.provenance.describe()} (profile {p.source})"
+        text = f"latency_s: {_latency_provenance(p)} (profile {p.source})"
+        latency = list(m.latency_s)
+        if props.segment_overhead_s:
+            latency = list(net_latencies(latency, props.segment_overhead_s))
+            text += f"; latencies net of the segment fixed cost, max(b - {props.segment_overhead_s:.6g} s, 0)"
         if props.provenance:
             text += f"; other figures: {props.provenance}"
         system: dict[str, Any] = {
             "name": p.system,
             "tier": p.tier,
-            "latency_s": list(m.latency_s),
+            "latency_s": latency,
             "provenance": text,
         }
-        for field_name in ("memory_bytes", "compute_w", "idle_w", "price_per_s", "trusted"):
+        for field_name in ("memory_bytes", "compute_w", "idle_w", "price_per_s", "trusted", "segment_overhead_s"):
             value = getattr(props, field_name)
             if value is not None:
                 system[field_name] = value
@@ -254,7 +273,7 @@ def build_instance(
         "format": FORMAT,
         "name": name or key,
         "provenance": provenance,
-        "model": {"name": key, "input_bytes": ref.input_bytes, "nodes": nodes},
+        "model": {"name": key, "input_bytes": ref.input_bytes if input_bytes is None else input_bytes, "nodes": nodes},
         "tiers": tiers,
         "systems": systems,
         "links": [
@@ -268,7 +287,17 @@ def build_instance(
             for lk in used_links
         ],
     }
+    if privacy_nodes:
+        data["constraints"] = {"privacy_nodes": privacy_nodes}
     return parse_instance(data, source)
+
+
+def _latency_provenance(p: Profile) -> str:
+    """How a profile's latencies were obtained; its own note alone when it was not measured with TensorFlow."""
+    prov = p.provenance
+    if prov.method == "measured" and not prov.tensorflow and prov.note:
+        return f"measured on {prov.cpu or p.system}: {prov.note}" if prov.cpu else f"measured: {prov.note}"
+    return prov.describe()
 
 
 def build_instance_files(
@@ -280,6 +309,8 @@ def build_instance_files(
     systems_path: str | Path | None = None,
     name: str | None = None,
     provenance: str = "",
+    input_bytes: int | None = None,
+    privacy_nodes: int = 0,
 ) -> Instance:
     """:func:`build_instance` from files; writes the instance atomically to ``output`` when given."""
     profiles = [load_profile(p) for p in profile_paths]
@@ -294,6 +325,8 @@ def build_instance_files(
         network_source=str(network_path),
         provenance=provenance,
         source=str(output) if output is not None else "<instance>",
+        input_bytes=input_bytes,
+        privacy_nodes=privacy_nodes,
     )
     if output is not None:
         instance.save(output)
