@@ -37,7 +37,7 @@ def _measured_model(ref: ModelProfile, rec: dict[str, Any]) -> ModelProfile:
     if len(blocks) != len(ref.blocks):
         raise ValueError(f"{ref.name}: {len(blocks)} measured blocks, reference has {len(ref.blocks)}")
     out = []
-    for b, r in zip(ref.blocks, blocks):
+    for b, r in zip(ref.blocks, blocks, strict=True):
         if r["last_layer"] != b.layers[1]:
             raise ValueError(f"{ref.name}: block {r['index']} ends at layer {r['last_layer']}, reference {b.layers[1]}")
         out.append(replace(b, latency=_timing(r["median_s"], r["min_s"], r["max_s"], rec["repeats"])))
@@ -59,7 +59,7 @@ def scaled_model(ref: ModelProfile, rec: dict[str, Any], spec: Spec, overhead_s:
     scale = max(rec["whole_median_s"] - overhead_s, 0.0) / sum(net)
     blocks = tuple(
         replace(b, latency=_timing(n * scale + overhead_s, n * scale + overhead_s, n * scale + overhead_s, 0))
-        for b, n in zip(ref.blocks, net)
+        for b, n in zip(ref.blocks, net, strict=True)
     )
     return _with_whole(ref, blocks, rec)
 

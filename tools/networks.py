@@ -92,7 +92,8 @@ SETTINGS = (
         (
             ("21.08 Mbps: global median 5G upload speed, Q3 2021, Ookla, 'Growing and Slowing: The State of 5G "
             "Worldwide in 2021' (Dec 2021)"),
-            ("51 ms: the lowest median 5G multi-server latency of the US operators (T-Mobile), Q2 2023, Ookla Speedtest "
+            ("51 ms: the lowest median 5G multi-server latency of the US operators (T-Mobile), Q2 2023, Ookla "
+            "Speedtest "
             "Intelligence as reported by IEEE ComSoc Technology Blog, 'Ookla Q2-2023 Mobile Network Operator Speed "
             "Tests'. The same figures are used for the edge and the cloud"),
         ),

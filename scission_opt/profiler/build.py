@@ -117,7 +117,7 @@ def check_same_blocks(model: str, profiles: Sequence[Profile]) -> list[ModelProf
             )
         records.append(m)
     ref, ref_p = records[0], profiles[0]
-    for m, p in zip(records[1:], profiles[1:]):
+    for m, p in zip(records[1:], profiles[1:], strict=True):
         where = f"models.{model}"
         against = f"the profile of system {ref_p.system!r} ({ref_p.source})"
         if m.input_bytes != ref.input_bytes:
@@ -126,7 +126,7 @@ def check_same_blocks(model: str, profiles: Sequence[Profile]) -> list[ModelProf
                 p.source,
                 f"{where}.input_bytes",
             )
-        for i, (a, b) in enumerate(zip(m.blocks, ref.blocks)):
+        for i, (a, b) in enumerate(zip(m.blocks, ref.blocks, strict=False)):
             diff = a.same_structure(b)
             if diff is not None:
                 raise InvalidInstanceError(
@@ -210,59 +210,15 @@ def build_instance(
     tiers = _tiers(profiles)
     order = {t: i for i, t in enumerate(tiers)}
 
-    by_pair = {(lk.source, lk.destination): lk for lk in links}
-    used_links = []
-    for a in profiles:
-        for b in profiles:
-            if order[a.tier] < order[b.tier]:
-                link = by_pair.get((a.system, b.system))
-                if link is None:
-                    raise InvalidInstanceError(
-                        f"missing link {a.system} -> {b.system} ({a.tier} -> {b.tier})", network_source, "links"
-                    )
-                used_links.append(link)
-    # Links back towards earlier tiers are kept when given (a plan may return its output).
-    for a in profiles:
-        for b in profiles:
-            if order[a.tier] > order[b.tier] and (a.system, b.system) in by_pair:
-                used_links.append(by_pair[(a.system, b.system)])
+    used_links = _used_links(profiles, links, order, network_source)
 
     ref = records[0]
-    nodes = []
-    for i, b in enumerate(ref.blocks):
-        node: dict[str, Any] = {
-            "name": f"b{i}_{b.last_layer}" if b.last_layer else f"b{i}",
-            "layers": list(b.layers),
-            "inputs": [i - 1] if i else [],
-            "output_bytes": b.output_bytes,
-            "param_bytes": b.param_bytes,
-            "activation_bytes": b.activation_bytes,
-        }
-        if b.flops is not None:
-            node["flops"] = b.flops
-        nodes.append(node)
+    nodes = [_node(i, blk) for i, blk in enumerate(ref.blocks)]
 
-    systems = []
-    for p, m in sorted(zip(profiles, records), key=lambda pm: order[pm[0].tier]):
-        props = properties.get(p.system, SystemProperties())
-        text = f"latency_s: {_latency_provenance(p)} (profile {p.source})"
-        latency = list(m.latency_s)
-        if props.segment_overhead_s:
-            latency = list(net_latencies(latency, props.segment_overhead_s))
-            text += f"; latencies net of the segment fixed cost, max(b - {props.segment_overhead_s:.6g} s, 0)"
-        if props.provenance:
-            text += f"; other figures: {props.provenance}"
-        system: dict[str, Any] = {
-            "name": p.system,
-            "tier": p.tier,
-            "latency_s": latency,
-            "provenance": text,
-        }
-        for field_name in ("memory_bytes", "compute_w", "idle_w", "price_per_s", "trusted", "segment_overhead_s"):
-            value = getattr(props, field_name)
-            if value is not None:
-                system[field_name] = value
-        systems.append(system)
+    systems = [
+        _system(p, m, properties.get(p.system, SystemProperties()))
+        for p, m in sorted(zip(profiles, records, strict=True), key=lambda pm: order[pm[0].tier])
+    ]
 
     if not provenance:
         provenance = (
@@ -290,6 +246,62 @@ def build_instance(
     if privacy_nodes:
         data["constraints"] = {"privacy_nodes": privacy_nodes}
     return parse_instance(data, source)
+
+
+def _used_links(
+    profiles: Sequence[Profile], links: Sequence[Link], order: Mapping[str, int], network_source: str
+) -> list[Link]:
+    """Every link from a system to one of a later tier (each required), then those back towards earlier tiers."""
+    by_pair = {(lk.source, lk.destination): lk for lk in links}
+    used = []
+    for a in profiles:
+        for b in profiles:
+            if order[a.tier] < order[b.tier]:
+                link = by_pair.get((a.system, b.system))
+                if link is None:
+                    raise InvalidInstanceError(
+                        f"missing link {a.system} -> {b.system} ({a.tier} -> {b.tier})", network_source, "links"
+                    )
+                used.append(link)
+    # Links back towards earlier tiers are kept when given (a plan may return its output).
+    used += [
+        by_pair[(a.system, b.system)]
+        for a in profiles
+        for b in profiles
+        if order[a.tier] > order[b.tier] and (a.system, b.system) in by_pair
+    ]
+    return used
+
+
+def _node(i: int, blk: Any) -> dict[str, Any]:
+    node: dict[str, Any] = {
+        "name": f"b{i}_{blk.last_layer}" if blk.last_layer else f"b{i}",
+        "layers": list(blk.layers),
+        "inputs": [i - 1] if i else [],
+        "output_bytes": blk.output_bytes,
+        "param_bytes": blk.param_bytes,
+        "activation_bytes": blk.activation_bytes,
+    }
+    if blk.flops is not None:
+        node["flops"] = blk.flops
+    return node
+
+
+def _system(p: Profile, m: ModelProfile, props: SystemProperties) -> dict[str, Any]:
+    """One system of the instance: latencies (net of the segment cost when given), properties, provenance."""
+    text = f"latency_s: {_latency_provenance(p)} (profile {p.source})"
+    latency = list(m.latency_s)
+    if props.segment_overhead_s:
+        latency = list(net_latencies(latency, props.segment_overhead_s))
+        text += f"; latencies net of the segment fixed cost, max(b - {props.segment_overhead_s:.6g} s, 0)"
+    if props.provenance:
+        text += f"; other figures: {props.provenance}"
+    system: dict[str, Any] = {"name": p.system, "tier": p.tier, "latency_s": latency, "provenance": text}
+    for field_name in ("memory_bytes", "compute_w", "idle_w", "price_per_s", "trusted", "segment_overhead_s"):
+        value = getattr(props, field_name)
+        if value is not None:
+            system[field_name] = value
+    return system
 
 
 def _latency_provenance(p: Profile) -> str:

@@ -133,7 +133,8 @@ def estimate_model(model: ModelProfile, spec: Spec, source: str | None = None) -
     blocks = []
     for i, b in enumerate(model.blocks):
         if b.flops is None:
-            raise InvalidInstanceError("no FLOP count: cannot estimate", source, f"models.{model.name}.blocks[{i}].flops")
+            where = f"models.{model.name}.blocks[{i}].flops"
+            raise InvalidInstanceError("no FLOP count: cannot estimate", source, where)
         layers = b.layers[1] - b.layers[0] + 1
         blocks.append(replace(b, latency=_fixed(spec.seconds(b.flops, b.traffic_bytes, layers))))
     whole = spec.fixed_s + sum(bl.latency.median_s - spec.fixed_s for bl in blocks)
@@ -214,7 +215,11 @@ def estimate_error(measured: Profile, estimated: Profile) -> list[EstimateError]
         real = measured.model(est.name)
         if real is None:
             continue
-        pairs = [(e.latency.median_s, r.latency.median_s) for e, r in zip(est.blocks, real.blocks) if r.latency.median_s > 0]
+        pairs = [
+            (e.latency.median_s, r.latency.median_s)
+            for e, r in zip(est.blocks, real.blocks, strict=False)
+            if r.latency.median_s > 0
+        ]
         ratios = [e / r for e, r in pairs]
         out.append(
             EstimateError(
@@ -247,7 +252,10 @@ def estimate_file(
 
 def format_estimate_error(rows: list[EstimateError]) -> str:
     """A small table of :func:`estimate_error` rows."""
-    lines = [f"{'model':<20} {'blocks':>6} {'median est/meas':>15} {'median |log2|':>13} {'sum est/meas':>12} {'whole est/meas':>14}"]
+    lines = [
+        (f"{'model':<20} {'blocks':>6} {'median est/meas':>15} {'median |log2|':>13} {'sum est/meas':>12} "
+        f"{'whole est/meas':>14}")
+    ]
     for r in rows:
         lines.append(
             f"{r.model:<20} {r.blocks:>6} {r.median_block_ratio:>15.3f} {r.median_abs_log2_error:>13.3f} "

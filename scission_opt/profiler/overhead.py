@@ -204,7 +204,8 @@ def format_fit(fit: OverheadFit, order: Mapping[str, int] | None = None) -> str:
     out = [
         f"**{fit.system}**: {fit.describe()}",
         "",
-        "| model | blocks | measured whole ms | sum of blocks ms | sum / measured | cost model ms | cost model / measured |",
+        ("| model | blocks | measured whole ms | sum of blocks ms | sum / measured | cost model ms "
+        "| cost model / measured |"),
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for m in rows:
