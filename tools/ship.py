@@ -99,6 +99,13 @@ def _profile_host(prof_dir: Path, models: Sequence[str], cores: int, args: argpa
             write_json_atomic(busy_path, busy_log)
 
 
+def _host_bandwidth(path: Path) -> float:
+    """This host's copy bandwidth as measured before (kept, so that a rebuild gives the same figures), or now."""
+    if path.exists():
+        return float(read_json(path)["memory_bandwidth"])
+    return measure_copy_bandwidth()
+
+
 def _spec_dict(spec: Spec) -> dict[str, object]:
     return {k: getattr(spec, k) for k in Spec.__dataclass_fields__}
 
@@ -190,7 +197,7 @@ def ship(out: Path, models: Sequence[str], args: argparse.Namespace) -> list[Pat
 
     h200_file = out / "measurements" / "nvidia-h200-keras-jax.json"
     cloud, fits["cloud"], h200_spec = _cloud_profile(h200_file, edge, names["cloud"])
-    bandwidth = measure_copy_bandwidth()
+    bandwidth = _host_bandwidth(spec_dir / "host-spec-1t.json")
     host1_spec = calibrate(host_spec(1, fits["host-1thread"].segment_overhead_s, bandwidth), host1).spec
     pi = pi4_spec(host1_spec.fixed_s, host1_spec.layer_s, read_json(spec_dir / "pi4-calibration.json")["backbones"])
     device = replace(estimate_profile(edge, replace(pi.spec, name=names["device"])), tier="device")

@@ -158,19 +158,31 @@ def fit_overhead(
         raise ValueError("give at least one model, each with a positive whole-model time")
     hi = float(upper_s if upper_s is not None else whole.min())
     xs = np.linspace(0.0, hi, grid)
-    errs = np.array([_worst_log_error(arrays, whole, x) for x in xs])
-    k = int(np.argmin(errs))
-    lo_x, hi_x = xs[max(k - 1, 0)], xs[min(k + 1, grid - 1)]
+    pred = np.stack([xs + np.maximum(b[None, :] - xs[:, None], 0.0).sum(axis=1) for b in arrays], axis=1)
+    errs = np.abs(np.log(pred / whole[None, :])).max(axis=1)
+    # Refine every local minimum of the grid: a single model also fits exactly at f = its whole time (all blocks
+    # net 0), so among equally good minima the smallest f is kept.
+    lower = np.r_[True, errs[1:] <= errs[:-1]] & np.r_[errs[:-1] <= errs[1:], True]
+    best_f, best_err = 0.0, math.inf
+    minima = np.flatnonzero(lower)
+    for k in sorted(minima[np.argsort(errs[minima])[:5]]):
+        f = _golden(arrays, whole, xs[max(k - 1, 0)], xs[min(k + 1, grid - 1)])
+        f, err = (f, _worst_log_error(arrays, whole, f)) if _worst_log_error(arrays, whole, f) <= errs[k] else (
+            float(xs[k]), float(errs[k]))
+        if err < best_err - 1e-9:
+            best_f, best_err = f, err
+    return best_f
+
+
+def _golden(arrays: list[np.ndarray], whole: np.ndarray, a: float, b: float) -> float:
     g = (math.sqrt(5) - 1) / 2
-    a, b = lo_x, hi_x
     for _ in range(60):
         c, d = b - g * (b - a), a + g * (b - a)
         if _worst_log_error(arrays, whole, c) <= _worst_log_error(arrays, whole, d):
             b = d
         else:
             a = c
-    best = (a + b) / 2
-    return best if _worst_log_error(arrays, whole, best) <= errs[k] else float(xs[k])
+    return (a + b) / 2
 
 
 def model_fits(models: Sequence[ModelProfile], overhead_s: float) -> tuple[ModelFit, ...]:
