@@ -85,7 +85,8 @@ def test_layer_cost_is_charged_per_layer():
     assert m.latency_s == pytest.approx((1e-4 + 2e-5 + 1e9 / 1e11, 1e-4 + 1e-5 + 2e8 / 1e11))
     assert m.whole.median_s == pytest.approx(1e-4 + 3e-5 + 1e9 / 1e11 + 2e8 / 1e11)
     assert "10 us per layer" in spec.describe()
-    assert parse_spec({"name": "g", "tier": "cloud", "peak_flops": 1, "memory_bandwidth": 1, "layer_s": 2e-6}).layer_s == 2e-6
+    doc = {"name": "g", "tier": "cloud", "peak_flops": 1, "memory_bandwidth": 1, "layer_s": 2e-6}
+    assert parse_spec(doc).layer_s == 2e-6
 
 
 def test_calibrate_recovers_the_efficiency_and_layer_cost_that_made_the_times():
