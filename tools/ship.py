@@ -27,7 +27,7 @@ from pathlib import Path
 from scission_opt.io import read_json, write_json_atomic, write_text_atomic
 from scission_opt.network import load_network
 from scission_opt.profiler.build import SystemProperties, build_instance
-from scission_opt.profiler.estimate import Spec, calibrate, estimate_profile
+from scission_opt.profiler.estimate import Spec, calibrate, estimate_profile, parse_spec
 from scission_opt.profiler.models import model_names
 from scission_opt.profiler.overhead import OverheadFit, fit_profile
 from scission_opt.profiler.profile import Profile, load_profile
@@ -99,11 +99,18 @@ def _profile_host(prof_dir: Path, models: Sequence[str], cores: int, args: argpa
             write_json_atomic(busy_path, busy_log)
 
 
-def _host_bandwidth(path: Path) -> float:
-    """This host's copy bandwidth as measured before (kept, so that a rebuild gives the same figures), or now."""
+def _host_spec(path: Path, threads: int, fit: OverheadFit) -> Spec:
+    """The nominal spec of the host the profiles were measured on, with its fitted segment cost as per-call cost.
+
+    Kept from ``path`` when it exists: it was written from /proc/cpuinfo and a copy benchmark on the machine that
+    measured the profiles, and a virtual machine may since run on other hardware.
+    """
     if path.exists():
-        return float(read_json(path)["memory_bandwidth"])
-    return measure_copy_bandwidth()
+        spec = parse_spec(read_json(path), str(path))
+    else:
+        spec = host_spec(threads, 0.0, measure_copy_bandwidth())
+    source = spec.source.split("; fixed cost")[0] + "; fixed cost = the fitted segment cost of the measured profile"
+    return replace(spec, fixed_s=fit.segment_overhead_s, source=source)
 
 
 def _spec_dict(spec: Spec) -> dict[str, object]:
@@ -124,7 +131,10 @@ def _properties(
         names["edge"]: SystemProperties(
             memory_bytes=float(memory) if memory else None, trusted=False,
             segment_overhead_s=fits["edge"].segment_overhead_s,
-            provenance=f"this host, a KVM virtual machine with {cores} cores (a small edge server); "
+            provenance=f"this host, a KVM virtual machine with {cores} cores (a small edge server), profiled when it "
+            "reported an Intel Xeon at 2.6 GHz with AVX-512 (instances/specs/host-spec-*.json); the same VM later "
+            "reported an AMD EPYC at 2.0 GHz and, under heavy load, timed resnet50 at 10x its profiled time "
+            "(instances/profiles/spot-check-2026-11-30.jsonl): re-profile before relying on these figures; "
             f"{fits['edge'].describe()}; memory_bytes: MemTotal from /proc/meminfo (measured); trusted: false, an "
             "assumption (an edge server the user does not own: raw frames must stay on the device); power not given",
         ),
@@ -197,16 +207,17 @@ def ship(out: Path, models: Sequence[str], args: argparse.Namespace) -> list[Pat
 
     h200_file = out / "measurements" / "nvidia-h200-keras-jax.json"
     cloud, fits["cloud"], h200_spec = _cloud_profile(h200_file, edge, names["cloud"])
-    bandwidth = _host_bandwidth(spec_dir / "host-spec-1t.json")
-    host1_spec = calibrate(host_spec(1, fits["host-1thread"].segment_overhead_s, bandwidth), host1).spec
+    host_specs = [
+        _host_spec(spec_dir / "host-spec-1t.json", 1, fits["host-1thread"]),
+        _host_spec(spec_dir / "host-spec-2t.json", cores, fits["edge"]),
+    ]
+    host1_spec = calibrate(host_specs[0], host1).spec
     pi = pi4_spec(host1_spec.fixed_s, host1_spec.layer_s, read_json(spec_dir / "pi4-calibration.json")["backbones"])
     device = replace(estimate_profile(edge, replace(pi.spec, name=names["device"])), tier="device")
     device.save(prof_dir / "device-pi4-estimated.json")
     cloud.save(prof_dir / "cloud-nvidia-h200.json")
     device = replace(device, source=str(prof_dir / "device-pi4-estimated.json"))
     cloud = replace(cloud, source=str(prof_dir / "cloud-nvidia-h200.json"))
-    host_specs = [host_spec(1, fits["host-1thread"].segment_overhead_s, bandwidth)]
-    host_specs.append(host_spec(cores, fits["edge"].segment_overhead_s, bandwidth))
     for spec in (pi.spec, h200_spec, *host_specs):
         write_json_atomic(spec_dir / f"{spec.name}.json", _spec_dict(spec))
 
