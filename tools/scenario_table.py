@@ -121,7 +121,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.scenario_table", description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--root", default="instances", help="folder of the shipped instances (default: instances)")
     parser.add_argument("--models", nargs="+", default=None, help="only these models (default: all 18)")
+    parser.add_argument(
+        "--plot", nargs=2, metavar=("MODEL", "PREFIX"), default=None,
+        help="instead, chart MODEL's optimum with the default network: PREFIX.png and PREFIX-private.png",
+    )  # fmt: skip
     args = parser.parse_args(argv)
+    if args.plot:
+        from scission_opt.plots import plot_plan
+
+        model, prefix = args.plot
+        root = Path(args.root)
+        for path, suffix in ((root / f"{model}.json", ""), (root / "private" / f"{model}.json", "-private")):
+            inst = load_instance(path)
+            plan, _, how = best_plan(inst)
+            out = f"{prefix}{suffix}.png"
+            plot_plan(inst, plan, out, metrics=evaluate(inst, plan))
+            print(f"{out}: {describe(plan)} ({how})")
+        return 0
     sys.stdout.write(table(Path(args.root), list(args.models or model_names())))
     return 0
 
