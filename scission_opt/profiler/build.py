@@ -304,6 +304,35 @@ def _system(p: Profile, m: ModelProfile, props: SystemProperties) -> dict[str, A
     return system
 
 
+def with_fitted_overheads(
+    profiles: Sequence[Profile], properties: Mapping[str, SystemProperties] | None = None
+) -> dict[str, SystemProperties]:
+    """``properties`` with a segment fixed cost for every profiled system that has none.
+
+    A measured profile's cost is fitted over all its models (one per system, see
+    :func:`~scission_opt.profiler.overhead.fit_profile`); an estimated profile's is
+    its per-call cost (the spec's ``fixed_s``, recorded as each model's fixed call).
+    """
+    from dataclasses import replace as _replace
+
+    from .overhead import fit_profile
+
+    out = dict(properties or {})
+    for p in profiles:
+        props = out.get(p.system, SystemProperties())
+        if props.segment_overhead_s is not None:
+            continue
+        if p.provenance.method == "estimated":
+            f = p.models[0].fixed_call.median_s if p.models else 0.0
+            how = f"segment_overhead_s = the estimate's fixed cost per call ({f * 1e3:.4g} ms)"
+        else:
+            fit = fit_profile(p)
+            f, how = fit.segment_overhead_s, fit.describe()
+        text = f"{props.provenance}; {how}" if props.provenance else how
+        out[p.system] = _replace(props, segment_overhead_s=f, provenance=text)
+    return out
+
+
 def _latency_provenance(p: Profile) -> str:
     """How a profile's latencies were obtained; its own note alone when it was not measured with TensorFlow."""
     prov = p.provenance
@@ -323,11 +352,18 @@ def build_instance_files(
     provenance: str = "",
     input_bytes: int | None = None,
     privacy_nodes: int = 0,
+    fit_overhead: bool = False,
 ) -> Instance:
-    """:func:`build_instance` from files; writes the instance atomically to ``output`` when given."""
+    """:func:`build_instance` from files; writes the instance atomically to ``output`` when given.
+
+    With ``fit_overhead``, every system the systems file gives no ``segment_overhead_s`` gets one from
+    :func:`with_fitted_overheads`.
+    """
     profiles = [load_profile(p) for p in profile_paths]
     links = load_network(network_path)
     properties = load_system_properties(systems_path) if systems_path is not None else None
+    if fit_overhead:
+        properties = with_fitted_overheads(profiles, properties)
     instance = build_instance(
         model,
         profiles,
