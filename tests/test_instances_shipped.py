@@ -94,3 +94,16 @@ def test_scenario_table_enumeration_matches_the_evaluator_and_the_solvers(model:
     # Without the segment cost every solver takes the instance: the enumeration must agree with the exhaustive one.
     bare = inst.replace(systems=tuple(dataclasses.replace(s, segment_overhead_s=0.0) for s in inst.systems))
     assert enumerate_best(bare)[1] == pytest.approx(solve(bare, "exhaustive", "latency").objective, rel=1e-9)
+
+
+def test_the_shipped_files_are_what_the_ship_command_makes(tmp_path: Path) -> None:
+    import shutil
+
+    from tools.ship import main
+
+    for folder in ("profiles", "specs", "measurements"):
+        shutil.copytree(INSTANCES / folder, tmp_path / folder)
+    assert main(["--skip-profiling", "-o", str(tmp_path), "--models", "vgg16", "nasnet_mobile"]) == 0
+    for rel in ("vgg16.json", "private/nasnet_mobile.json", "networks/lte.csv"):
+        made = (tmp_path / rel).read_text().replace(str(tmp_path), "instances")
+        assert made == (INSTANCES / rel).read_text(), rel
