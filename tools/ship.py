@@ -233,6 +233,7 @@ def ship(out: Path, models: Sequence[str], args: argparse.Namespace) -> list[Pat
             path = folder / f"{model}.json"
             instance = build_instance(
                 model, [device, edge, cloud], links, props, network_source=str(net_paths[default.name]),
+                name=f"{model}-private" if private else model,
                 provenance=_instance_provenance(model, names, default, private), source=str(path),
                 input_bytes=INPUT_BYTES, privacy_nodes=PRIVACY_NODES if private else 0,
             )
