@@ -48,13 +48,9 @@ class Settings:
     max_repeats: int = 15  # at most this many timed calls per run
     repeat_budget_s: float = 3.0  # stop repeating once this much time has been spent
     min_repeats: int = 3  # ... but repeat runs shorter than 1 s at least this often
-    memory_probe_max_s: float = (
-        5.0  # skip the tracemalloc call when one call took longer
-    )
+    memory_probe_max_s: float = 5.0  # skip the tracemalloc call when one call took longer
     exhaustive_max_plans: int = 200_000_000  # skip exhaustive above this many plans
-    baseline_max_scenarios: int = (
-        1_000_000  # skip the Scission-style baseline above this many scenarios
-    )
+    baseline_max_scenarios: int = 1_000_000  # skip the Scission-style baseline above this many scenarios
 
 
 def _get_solver(name: str):  # type: ignore[no-untyped-def]
@@ -77,9 +73,7 @@ def _warm_up(name: str, solver) -> None:  # type: ignore[no-untyped-def]
     from scission_opt.generate import generate
     from scission_opt.objectives import get_objective
 
-    solver.solve(
-        generate(10, 3, 1, 0), get_objective("latency"), top_k=1, time_limit=10.0
-    )
+    solver.solve(generate(10, 3, 1, 0), get_objective("latency"), top_k=1, time_limit=10.0)
     _WARM.add(name)
 
 
@@ -96,9 +90,7 @@ def measure(call, settings: Settings) -> tuple[Any, list[float], float | None]: 
         spent = sum(times)
         if len(times) >= settings.max_repeats:
             break
-        if spent >= settings.repeat_budget_s and not (
-            times[0] < 1.0 and len(times) < settings.min_repeats
-        ):
+        if spent >= settings.repeat_budget_s and not (times[0] < 1.0 and len(times) < settings.min_repeats):
             break
         if spent + times[0] > settings.time_cap_s:
             break
@@ -113,9 +105,7 @@ def measure(call, settings: Settings) -> tuple[Any, list[float], float | None]: 
     return result, times, peak
 
 
-def run_one(
-    case: Case, solver_name: str, settings: Settings, instance=None
-) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def run_one(case: Case, solver_name: str, settings: Settings, instance=None) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     """Solve one case with one solver; a result row (without agreement, which needs the reference)."""
     from scission_opt.objectives import get_objective
 
@@ -134,10 +124,7 @@ def run_one(
             "status": "skipped",
             "note": f"skipped: {row['plans']:.3g} plans",
         }
-    if (
-        solver_name == "scission_baseline"
-        and row["scission_scenarios"] > settings.baseline_max_scenarios
-    ):
+    if solver_name == "scission_baseline" and row["scission_scenarios"] > settings.baseline_max_scenarios:
         return {
             **row,
             "status": "skipped",
@@ -160,9 +147,7 @@ def run_one(
     _warm_up(solver_name, solver)
 
     def call():  # type: ignore[no-untyped-def]
-        return solver.solve(
-            instance, objective, top_k=case.top_k, time_limit=settings.time_cap_s
-        )
+        return solver.solve(instance, objective, top_k=case.top_k, time_limit=settings.time_cap_s)
 
     result, times, peak = measure(call, settings)
     objectives = [p.objective for p in result.plans]
@@ -176,9 +161,7 @@ def run_one(
         "objective": objectives[0] if objectives else math.nan,
         "objectives": objectives,
         "bound": result.bound,
-        "note": result.message
-        if result.status.value not in ("optimal", "infeasible")
-        else "",
+        "note": result.message if result.status.value not in ("optimal", "infeasible") else "",
     }
 
 
@@ -193,9 +176,7 @@ def _serve(conn) -> None:  # type: ignore[no-untyped-def]
     try:
         import resource
 
-        resource.setrlimit(
-            resource.RLIMIT_AS, (WORKER_MEMORY_LIMIT_BYTES, WORKER_MEMORY_LIMIT_BYTES)
-        )
+        resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY_LIMIT_BYTES, WORKER_MEMORY_LIMIT_BYTES))
     except (ImportError, ValueError, OSError):
         pass
     cached: tuple[Any, Any] | None = None

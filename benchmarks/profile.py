@@ -84,9 +84,7 @@ def profile(name: str, out: Path, seconds: float = 3.0) -> Path:
     instance = build(case)
     solver = _get_solver(solver_name)
     objective = get_objective("latency")
-    solver.solve(
-        instance, objective, top_k=case.top_k
-    )  # imports and caches out of the way
+    solver.solve(instance, objective, top_k=case.top_k)  # imports and caches out of the way
     profiler = Profiler(interval=0.0001)
     calls = 0
     started = time.perf_counter()
@@ -99,16 +97,12 @@ def profile(name: str, out: Path, seconds: float = 3.0) -> Path:
     from scission_opt.io import write_text_atomic
 
     header = f"# {name}: {case.family} {case.name} constraints={case.constraints} top_k={case.top_k} solver={solver_name}, {calls} calls\n"
-    write_text_atomic(
-        path, header + profiler.output_text(unicode=False, color=False, show_all=False)
-    )
+    write_text_atomic(path, header + profiler.output_text(unicode=False, color=False, show_all=False))
     return path
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(
-        prog="python benchmarks/profile.py", description=__doc__.split("\n")[0]
-    )
+    p = argparse.ArgumentParser(prog="python benchmarks/profile.py", description=__doc__.split("\n")[0])
     p.add_argument(
         "targets",
         nargs="*",

@@ -63,14 +63,8 @@ def cell(row: dict[str, Any] | None) -> str:
         text = f"{_ms(t)} (infeasible)"
     elif status == "feasible":
         bound, obj = row.get("bound", math.nan), row.get("objective", math.nan)
-        gap = (
-            abs(obj - bound) / max(abs(obj), 1e-12)
-            if not (math.isnan(bound) or math.isnan(obj))
-            else math.nan
-        )
-        text = f"cap ({_ms(t)}): feasible" + (
-            "" if math.isnan(gap) else f", gap {gap:.1%}"
-        )
+        gap = abs(obj - bound) / max(abs(obj), 1e-12) if not (math.isnan(bound) or math.isnan(obj)) else math.nan
+        text = f"cap ({_ms(t)}): feasible" + ("" if math.isnan(gap) else f", gap {gap:.1%}")
     elif status == "time_limit":
         text = f"cap ({_ms(t)}): no plan"
     elif status == "killed":
@@ -123,17 +117,13 @@ def _index(
 ) -> dict[tuple[str, str, str, int], dict[str, dict[str, Any]]]:
     out: dict[tuple[str, str, str, int], dict[str, dict[str, Any]]] = defaultdict(dict)
     for r in rows:
-        out[(r["family"], r["name"], r["constraints"], int(r["top_k"]))][
-            r["solver"]
-        ] = r
+        out[(r["family"], r["name"], r["constraints"], int(r["top_k"]))][r["solver"]] = r
     return out
 
 
 def _agreement(by_solver: dict[str, dict[str, Any]]) -> str:
     marks = [r.get("agrees") for r in by_solver.values()]
-    refs = {
-        r.get("reference") for r in by_solver.values() if r.get("agrees") is not None
-    }
+    refs = {r.get("reference") for r in by_solver.values() if r.get("agrees") is not None}
     if any(m is False for m in marks):
         return "**DIFFERS**"
     if any(m is True for m in marks):
@@ -151,11 +141,7 @@ def _table(header: list[str], body: list[list[str]]) -> list[str]:
 
 
 def _best_exact(by_solver: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
-    proven = [
-        r
-        for s, r in by_solver.items()
-        if s in EXACT and r["status"] in ("optimal", "infeasible")
-    ]
+    proven = [r for s, r in by_solver.items() if s in EXACT and r["status"] in ("optimal", "infeasible")]
     return min(proven, key=lambda r: r["time_median_s"]) if proven else None
 
 
@@ -211,9 +197,7 @@ def goals(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
                 continue
             n += 1
             ratios.append(base["time_median_s"] / best["time_median_s"])
-            agree &= base.get("agrees") is True or (
-                base["objectives"] == [] and best["objectives"] == []
-            )
+            agree &= base.get("agrees") is True or (base["objectives"] == [] and best["objectives"] == [])
         if ratios:
             worst = min(ratios)
             add(f"shipped instances, top-5, constraints {constraints}: best exact solver vs Scission-style baseline",
@@ -232,12 +216,7 @@ def goals(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
     ratios_by_case = []
     for (fam, name, cons, k), by_solver in idx.items():
         base, best = by_solver.get("scission_baseline"), _best_exact(by_solver)
-        if (
-            fam == "synthetic"
-            and base
-            and best
-            and base["status"] in ("optimal", "infeasible")
-        ):
+        if fam == "synthetic" and base and best and base["status"] in ("optimal", "infeasible"):
             ratios_by_case.append(
                 (
                     base["time_median_s"] / best["time_median_s"],
@@ -268,7 +247,9 @@ def goals(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
         imp = procs.get("python -c 'import scission_opt'")
         detail = f"{_ms(r['time_median_s'])} ms median of {r['repeats']}"
         if bare and imp:
-            detail += f" (bare python {_ms(bare['time_median_s'])} ms, import scission_opt {_ms(imp['time_median_s'])} ms)"
+            detail += (
+                f" (bare python {_ms(bare['time_median_s'])} ms, import scission_opt {_ms(imp['time_median_s'])} ms)"
+            )
         add(
             "whole process: python -m scission_opt solve, 25 nodes",
             "< 500 ms",
@@ -464,12 +445,7 @@ def plot_times(rows: list[dict[str, Any]], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    timed = [
-        r
-        for r in rows
-        if r["status"] in ("optimal", "infeasible")
-        and r["family"] in ("synthetic", "shipped")
-    ]
+    timed = [r for r in rows if r["status"] in ("optimal", "infeasible") and r["family"] in ("synthetic", "shipped")]
     panels = [
         (3, 1, "3 tiers x 1 system per tier"),
         (3, 4, "3 tiers x 4 systems per tier"),
@@ -508,11 +484,7 @@ def plot_times(rows: list[dict[str, Any]], path: Path) -> None:
 
     ax = axes[3]
     for solver in SOLVERS:
-        pts = [
-            (r["plans"], r["time_median_s"])
-            for r in timed
-            if r["solver"] == solver and r.get("plans")
-        ]
+        pts = [(r["plans"], r["time_median_s"]) for r in timed if r["solver"] == solver and r.get("plans")]
         if pts:
             color, marker = STYLE[solver]
             ax.scatter(
@@ -550,9 +522,7 @@ def plot_times(rows: list[dict[str, Any]], path: Path) -> None:
     plt.close(fig)
 
 
-def write_report(
-    out: Path, rows: list[dict[str, Any]], machine: dict[str, Any], *, plot: bool = True
-) -> None:
+def write_report(out: Path, rows: list[dict[str, Any]], machine: dict[str, Any], *, plot: bool = True) -> None:
     from scission_opt.io import write_json_atomic, write_text_atomic
 
     write_json_atomic(out / "machine.json", machine)

@@ -132,9 +132,7 @@ def _parse(rec: dict[str, str]) -> dict[str, Any]:
 def write_rows(path: Path, rows: list[dict[str, Any]]) -> None:
     from scission_opt.io import write_text_atomic
 
-    write_text_atomic(
-        path, ",".join(COLUMNS) + "\n" + "".join(row_to_csv(r) for r in rows)
-    )
+    write_text_atomic(path, ",".join(COLUMNS) + "\n" + "".join(row_to_csv(r) for r in rows))
 
 
 def _append(path: Path, row: dict[str, Any]) -> None:
@@ -172,9 +170,7 @@ class Ledger:
         self.rows: list[dict[str, Any]] = []
         self.done: set[tuple[str, str, str, int, str]] = set()
         self.reference: dict[tuple[str, str, str, int], tuple[str, list[float]]] = {}
-        self.capped: dict[
-            tuple[str, str, str, int], list[tuple[int, int, int, str]]
-        ] = {}
+        self.capped: dict[tuple[str, str, str, int], list[tuple[int, int, int, str]]] = {}
         for row in rows:
             self.add(row)
 
@@ -184,12 +180,8 @@ class Ledger:
         self.done.add(key)
         if row["status"] in PROVEN and row["solver"] != "scission_baseline":
             # the first proven answer is the reference: exhaustive's, since it runs first
-            self.reference.setdefault(
-                case_key, (row["solver"], list(row["objectives"]))
-            )
-        if row["status"] in CAPPED or "MemoryError" in str(
-            row.get("note", "")
-        ):  # older rows: status "error"
+            self.reference.setdefault(case_key, (row["solver"], list(row["objectives"])))
+        if row["status"] in CAPPED or "MemoryError" in str(row.get("note", "")):  # older rows: status "error"
             size = (
                 row.get("nodes") or 0,
                 row.get("tiers") or 0,
@@ -216,9 +208,7 @@ class Ledger:
         """A smaller case of the same kind hit the cap: this one would too."""
         if case.family == "shipped":
             return None
-        for n, t, s, name in self.capped.get(
-            (case.family, solver, case.constraints, case.top_k), []
-        ):
+        for n, t, s, name in self.capped.get((case.family, solver, case.constraints, case.top_k), []):
             if n <= case.nodes and t <= case.tiers and s <= case.systems_per_tier:
                 return f"skipped: the smaller case {name} hit the cap"
         return None
@@ -408,11 +398,7 @@ def run(args: argparse.Namespace) -> int:
         import json as _json
 
         machine_path = out / "machine.json"
-        machine = (
-            _json.loads(machine_path.read_text())
-            if machine_path.exists()
-            else machine_info()
-        )
+        machine = _json.loads(machine_path.read_text()) if machine_path.exists() else machine_info()
         write_report(out, read_rows(csv_path), machine, plot=not args.no_plot)
         return 0
     families = set(args.family or ("shipped", "synthetic", "process"))
@@ -428,9 +414,7 @@ def run(args: argparse.Namespace) -> int:
 
     # A shipped instance file that changed since a row was measured makes that row stale.
     shas = {c.path: file_sha(c.path) for c in cases if c.family == "shipped"}
-    case_sha = {
-        (c.family, c.name): shas[c.path] for c in cases if c.family == "shipped"
-    }
+    case_sha = {(c.family, c.name): shas[c.path] for c in cases if c.family == "shipped"}
     previous = read_rows(csv_path) if args.resume else []
     previous = [
         r for r in previous
@@ -473,18 +457,14 @@ def run(args: argparse.Namespace) -> int:
                 ledger.add(row)
                 _append(csv_path, row)
                 say(_progress(row))
-        if "process" in families and not any(
-            r["family"] == "process" for r in ledger.rows
-        ):
+        if "process" in families and not any(r["family"] == "process" for r in ledger.rows):
             for row in process_rows(3 if args.quick else 15):
                 ledger.add(row)
                 _append(csv_path, row)
                 say(_progress(row))
     finally:
         worker.close()
-    machine["load_average_end"] = (
-        list(os.getloadavg()) if hasattr(os, "getloadavg") else None
-    )
+    machine["load_average_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
     machine["harness_wall_s"] = round(time.perf_counter() - started, 1)
     write_rows(csv_path, ledger.rows)
     write_report(out, ledger.rows, machine, plot=not args.no_plot)
@@ -492,11 +472,7 @@ def run(args: argparse.Namespace) -> int:
     for r in differs:
         print(f"DISAGREES: {r['family']} {r['name']} {r['constraints']} top-{r['top_k']} {r['solver']}: "
               f"{r['objectives']} vs {r['reference']}", file=sys.stderr)  # fmt: skip
-    errors = [
-        r
-        for r in ledger.rows
-        if r["status"] == "error" and "MemoryError" not in str(r.get("note"))
-    ]
+    errors = [r for r in ledger.rows if r["status"] == "error" and "MemoryError" not in str(r.get("note"))]
     for r in errors:
         print(
             f"ERROR: {r['family']} {r['name']} {r['solver']}: {r.get('note')}",
@@ -509,19 +485,13 @@ def run(args: argparse.Namespace) -> int:
 
 def _progress(row: dict[str, Any]) -> str:
     t = row.get("time_median_s")
-    timing = (
-        f"{t * 1000:10.3f} ms"
-        if isinstance(t, float) and not math.isnan(t)
-        else " " * 13
-    )
+    timing = f"{t * 1000:10.3f} ms" if isinstance(t, float) and not math.isnan(t) else " " * 13
     agree = {True: "agrees", False: "DIFFERS", None: ""}[row.get("agrees")]
     note = row.get("note") or ""
     return f"{row['family']:9} {row['name']:18} {row['constraints']:7} top{row['top_k']} {row['solver']:17} {row['status']:13} {timing} {agree:7} {note[:70]}"
 
 
-def main(
-    argv: Sequence[str] | None = None, prog: str = "python benchmarks/run.py"
-) -> int:
+def main(argv: Sequence[str] | None = None, prog: str = "python benchmarks/run.py") -> int:
     """Parse ``argv`` (default ``sys.argv[1:]``) and run; ``prog`` names the command in help and results."""
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser(prog).parse_args(argv)

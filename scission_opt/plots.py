@@ -63,7 +63,7 @@ def tier_colour(t: int) -> str:
     return TIER_COLOURS[t % len(TIER_COLOURS)]
 
 
-def _layers(instance: "Instance", i: int) -> str:
+def _layers(instance: Instance, i: int) -> str:
     first, last = instance.nodes[i].layers
     return f"{first}" if first == last else f"{first}-{last}"
 
@@ -82,7 +82,7 @@ def _megabytes(n: float) -> str:
 
 
 def plot_plan(
-    instance: "Instance", plan: "Plan", path: str | Path, *, metrics: "Metrics | None" = None, title: str | None = None
+    instance: Instance, plan: Plan, path: str | Path, *, metrics: Metrics | None = None, title: str | None = None
 ) -> None:
     """Bar chart of a plan: each block's compute time on the system that runs it, and each hop's time.
 
@@ -122,10 +122,19 @@ def plot_plan(
             ax.bar(x, heights[x], width=0.8, color=tier_colour(t), edgecolor="white", linewidth=0.4)
             if heights[x] == 0:
                 # A block measured at 0 s still runs on its tier: mark it on the axis.
-                ax.plot([x - 0.4, x + 0.4], [0, 0], color=tier_colour(t), linewidth=4, solid_capstyle="butt", clip_on=False)
+                ax.plot(
+                    [x - 0.4, x + 0.4], [0, 0], color=tier_colour(t), linewidth=4, solid_capstyle="butt", clip_on=False
+                )
                 if n_slots <= 40:
-                    ax.annotate("0 s", (x, 0), xytext=(0, 4), textcoords="offset points", ha="center", fontsize=7,
-                                color="#404040")
+                    ax.annotate(
+                        "0 s",
+                        (x, 0),
+                        xytext=(0, 4),
+                        textcoords="offset points",
+                        ha="center",
+                        fontsize=7,
+                        color="#404040",
+                    )
             tick_pos.append(x)
             tick_labels.append(_layers(instance, item))
             continue
@@ -160,12 +169,16 @@ def plot_plan(
     handles = []
     for t, tier in enumerate(instance.tiers):
         if plan.used(t):
-            handles.append(Patch(color=tier_colour(t), label=f"{tier}: {plan.systems[t]} ({m.compute_s[t]:.4g} s compute)"))
+            handles.append(
+                Patch(color=tier_colour(t), label=f"{tier}: {plan.systems[t]} ({m.compute_s[t]:.4g} s compute)")
+            )
         elif t == 0:
             # The raw input is born on the first tier's system even when it runs no block.
             handles.append(Patch(color=tier_colour(t), label=f"{tier}: {plan.systems[0]} (input only, no block)"))
     if m.hops:
-        handles.append(Patch(facecolor="white", edgecolor=TRANSFER_COLOUR, hatch="///", label="transfer (ping + size / bandwidth)"))
+        handles.append(
+            Patch(facecolor="white", edgecolor=TRANSFER_COLOUR, hatch="///", label="transfer (ping + size / bandwidth)")
+        )
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     ax.set_title(
         title
@@ -181,7 +194,7 @@ def plot_plan(
 
 
 def plot_timeline(
-    instance: "Instance", plan: "Plan", path: str | Path, *, metrics: "Metrics | None" = None, title: str | None = None
+    instance: Instance, plan: Plan, path: str | Path, *, metrics: Metrics | None = None, title: str | None = None
 ) -> None:
     """One inference against time: a row per system (its blocks) and per hop (ping, then bytes on the wire)."""
     from .evaluate import evaluate
@@ -232,31 +245,62 @@ def plot_timeline(
             if kind == "compute":
                 ax.broken_barh([(start, width)], (y - 0.35, 0.7), facecolors=colour, edgecolors="white", linewidth=0.6)
             elif text == "ping":
-                ax.broken_barh([(start, width)], (y - 0.35, 0.7), facecolors="#D9D9D9", edgecolors=colour, linewidth=0.6)
+                ax.broken_barh(
+                    [(start, width)], (y - 0.35, 0.7), facecolors="#D9D9D9", edgecolors=colour, linewidth=0.6
+                )
             else:
                 ax.broken_barh(
                     [(start, width)], (y - 0.35, 0.7), facecolors="white", edgecolors=colour, hatch="///", linewidth=0.8
                 )
             # Name a segment only where the text fits (about 1/100 of the axis per character at this size).
             if width >= end * 0.0105 * max(3, len(text)):
-                ax.text(start + width / 2, y, text, ha="center", va="center", fontsize=7,
-                        color="white" if kind == "compute" else "black")
+                ax.text(
+                    start + width / 2,
+                    y,
+                    text,
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="white" if kind == "compute" else "black",
+                )
         if kind == "compute" and segments and sum(w for _, w, _ in segments) == 0:
             # Blocks measured at 0 s: no width to draw, so mark the instant they run.
             ax.plot([segments[0][0]], [y], marker="D", markersize=7, color=colour, linestyle="none")
-            ax.annotate(f"{ranges[y]} measured at 0 s", (segments[0][0], y), xytext=(-8, 0), textcoords="offset points",
-                        ha="right", va="center", fontsize=7, color="#404040")
+            ax.annotate(
+                f"{ranges[y]} measured at 0 s",
+                (segments[0][0], y),
+                xytext=(-8, 0),
+                textcoords="offset points",
+                ha="right",
+                va="center",
+                fontsize=7,
+                color="#404040",
+            )
         if kind == "compute" and not segments:
             ax.text(0, y, "  raw input born here, runs no block", ha="left", va="center", fontsize=7, color="#404040")
         if kind == "compute" and segments:
             first = segments[0][0]
             last = segments[-1][0] + segments[-1][1]
-            ax.annotate(f"{last - first:.3g} s", (last, y + 0.35), xytext=(2, 0), textcoords="offset points",
-                        fontsize=7, va="bottom", color="#404040")
+            ax.annotate(
+                f"{last - first:.3g} s",
+                (last, y + 0.35),
+                xytext=(2, 0),
+                textcoords="offset points",
+                fontsize=7,
+                va="bottom",
+                color="#404040",
+            )
         elif kind == "transfer":
             total = sum(w for _, w, _ in segments)
-            ax.annotate(f"{total:.3g} s", (segments[-1][0] + segments[-1][1], y + 0.35), xytext=(2, 0),
-                        textcoords="offset points", fontsize=7, va="bottom", color="#404040")
+            ax.annotate(
+                f"{total:.3g} s",
+                (segments[-1][0] + segments[-1][1], y + 0.35),
+                xytext=(2, 0),
+                textcoords="offset points",
+                fontsize=7,
+                va="bottom",
+                color="#404040",
+            )
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels([r[0] for r in rows], fontsize=8)
     ax.set_ylim(len(rows) - 0.4, -0.6)
@@ -275,15 +319,23 @@ def plot_timeline(
     if hops or back:
         handles += [
             Patch(facecolor="#D9D9D9", edgecolor=TRANSFER_COLOUR, label="link ping"),
-            Patch(facecolor="white", edgecolor=TRANSFER_COLOUR, hatch="///", label="bytes on the wire (size / bandwidth)"),
+            Patch(
+                facecolor="white", edgecolor=TRANSFER_COLOUR, hatch="///", label="bytes on the wire (size / bandwidth)"
+            ),
         ]
-    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.22 if len(rows) < 4 else -0.12),
-              ncol=2, fontsize=8, frameon=False)
+    ax.legend(
+        handles=handles,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.22 if len(rows) < 4 else -0.12),
+        ncol=2,
+        fontsize=8,
+        frameon=False,
+    )
     ax.set_title(title or f"{instance.model}: one inference, {m.latency_s:.4g} s end to end", fontsize=10)
     _save(fig, path, fmt)
 
 
-def plot_profile(instance: "Instance", path: str | Path, *, title: str | None = None) -> None:
+def plot_profile(instance: Instance, path: str | Path, *, title: str | None = None) -> None:
     """Per-block latency on every system (top) and each block's output size (bottom), against the blocks."""
     fmt = image_format(path)
     n = instance.n_nodes
@@ -311,8 +363,13 @@ def plot_profile(instance: "Instance", path: str | Path, *, title: str | None = 
 
     sizes = instance.boundary_bytes / 1e6
     ax_b.bar(xs, sizes[1:], width=0.8, color="#4D4D4D", label="block output")
-    ax_b.axhline(sizes[0], color="#D55E00", linestyle="--", linewidth=1.0,
-                 label=f"raw input ({_megabytes(instance.input_bytes)})")
+    ax_b.axhline(
+        sizes[0],
+        color="#D55E00",
+        linestyle="--",
+        linewidth=1.0,
+        label=f"raw input ({_megabytes(instance.input_bytes)})",
+    )
     ax_b.set_ylabel("output size (MB)")
     ax_b.set_ylim(bottom=0)
     ax_b.grid(axis="y", alpha=0.3)
@@ -321,5 +378,7 @@ def plot_profile(instance: "Instance", path: str | Path, *, title: str | None = 
     ax_b.set_xlim(-0.7, n - 0.3)
     _thin_ticks(ax_b, xs, [_layers(instance, i) for i in xs])
     ax_b.set_xlabel("block (model layers)")
-    ax_t.set_title(title or f"{instance.model}: measured profile, {n} blocks, {instance.n_systems} systems", fontsize=10)
+    ax_t.set_title(
+        title or f"{instance.model}: measured profile, {n} blocks, {instance.n_systems} systems", fontsize=10
+    )
     _save(fig, path, fmt)

@@ -12,9 +12,7 @@ from scission_opt.generate import generate, with_binding_constraints
 from scission_opt.objectives import get_objective
 from scission_opt.solvers import get_solver
 
-pytestmark = pytest.mark.skipif(
-    find_harness() is None, reason="benchmarks/ of a repository clone not found"
-)
+pytestmark = pytest.mark.skipif(find_harness() is None, reason="benchmarks/ of a repository clone not found")
 
 
 @pytest.fixture(scope="module")
@@ -41,23 +39,13 @@ def test_quick_subset_covers_both_constraint_sets(quick_rows) -> None:  # type: 
     _, rows, _ = quick_rows
     synthetic = [r for r in rows if r["family"] == "synthetic"]
     assert {r["constraints"] for r in synthetic} == {"none", "binding"}
-    binding = [
-        r
-        for r in synthetic
-        if r["constraints"] == "binding" and r["solver"] == "exhaustive"
-    ]
-    assert all(
-        "privacy" in r["constraint_groups"]
-        and "energy_budget" in r["constraint_groups"]
-        for r in binding
-    )
+    binding = [r for r in synthetic if r["constraints"] == "binding" and r["solver"] == "exhaustive"]
+    assert all("privacy" in r["constraint_groups"] and "energy_budget" in r["constraint_groups"] for r in binding)
 
 
 @pytest.mark.parametrize(("n", "tiers", "spt"), [(12, 3, 2), (8, 4, 2), (20, 3, 1)])
 @pytest.mark.parametrize("constrained", [False, True])
-def test_scission_baseline_top5_matches_exhaustive(
-    n: int, tiers: int, spt: int, constrained: bool
-) -> None:
+def test_scission_baseline_top5_matches_exhaustive(n: int, tiers: int, spt: int, constrained: bool) -> None:
     from benchmarks.scission_baseline import ScissionBaseline, count_scission_scenarios
 
     instance = generate(n, tiers, spt, seed=3)
@@ -73,9 +61,7 @@ def test_scission_baseline_top5_matches_exhaustive(
     )
     # its own cost model (block sums, a hop per used tier) matches the evaluator
     for scenario in baseline.top(instance, 5) or []:
-        assert scenario.latency_s == pytest.approx(
-            evaluate(instance, scenario.plan(instance)).latency_s, rel=1e-12
-        )
+        assert scenario.latency_s == pytest.approx(evaluate(instance, scenario.plan(instance)).latency_s, rel=1e-12)
     assert len(baseline.scenarios(instance) or []) == count_scission_scenarios(instance)
 
 
@@ -87,14 +73,10 @@ def test_baseline_counts_a_tier_used_only_when_it_holds_blocks() -> None:
 
     instance = generate(6, 3, 1, seed=0)
     zeroed = tuple(
-        dataclasses.replace(s, latency_s=(0.0,) * instance.n_nodes)
-        if s.tier == instance.tiers[2]
-        else s
+        dataclasses.replace(s, latency_s=(0.0,) * instance.n_nodes) if s.tier == instance.tiers[2] else s
         for s in instance.systems
     )
     instance = instance.replace(systems=zeroed)
     for scenario in ScissionBaseline().scenarios(instance) or []:
         plan = scenario.plan(instance)
-        assert scenario.latency_s == pytest.approx(
-            evaluate(instance, plan).latency_s, rel=1e-12
-        )
+        assert scenario.latency_s == pytest.approx(evaluate(instance, plan).latency_s, rel=1e-12)
