@@ -6,9 +6,19 @@ building and the evaluator's re-scoring are included, instance building is
 not. Each solver solves a 10-node instance once per worker process before its
 first timed run, so that importing its library (OR-Tools, PuLP) is not timed;
 otherwise nothing is warmed up: the first call of every run is timed too, fast
-runs are repeated and the median is reported. Peak memory is the ``tracemalloc``
-peak of one extra, untimed call: Python allocations, numpy arrays included,
-but not memory that native libraries (CBC, CP-SAT) allocate themselves.
+runs are repeated and the median is reported.
+
+Peak memory comes from one extra, untimed call in a fork of the worker
+(:func:`memory_probe`), skipped when the first timed call took longer than
+``Settings.memory_probe_max_s``:
+
+* ``peak_rss_bytes``: how far the resident set grew during the call (the
+  fork's ``VmHWM`` minus its ``VmRSS`` before the call, after returning freed
+  heap memory to the system), plus the peak resident set of any process the
+  solver started (the CBC binary, from ``RUSAGE_CHILDREN``). It includes
+  memory that native libraries (CP-SAT, numpy, CBC) allocate themselves.
+* ``peak_mem_bytes``: the ``tracemalloc`` peak of a second call: Python
+  allocations only (numpy arrays included), not native memory.
 
 Runs happen in a worker process so that a run that overstays its cap (a MIP
 model too large to build, say) can be killed without losing the harness; the
@@ -17,14 +27,17 @@ worker is restarted and the run is recorded as ``killed``.
 
 from __future__ import annotations
 
+import json
 import math
 import multiprocessing
 import os
 import signal
 import statistics
+import sys
 import time
 import traceback
 import tracemalloc
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -48,7 +61,7 @@ class Settings:
     max_repeats: int = 15  # at most this many timed calls per run
     repeat_budget_s: float = 3.0  # stop repeating once this much time has been spent
     min_repeats: int = 3  # ... but repeat runs shorter than 1 s at least this often
-    memory_probe_max_s: float = 5.0  # skip the tracemalloc call when one call took longer
+    memory_probe_max_s: float = 5.0  # skip the memory probe when the first timed call took longer
     exhaustive_max_plans: int = 200_000_000  # skip exhaustive above this many plans
     baseline_max_scenarios: int = 1_000_000  # skip the Scission-style baseline above this many scenarios
 
@@ -77,8 +90,97 @@ def _warm_up(name: str, solver) -> None:  # type: ignore[no-untyped-def]
     _WARM.add(name)
 
 
-def measure(call, settings: Settings) -> tuple[Any, list[float], float | None]:  # type: ignore[no-untyped-def]
-    """``(last result, wall times, tracemalloc peak bytes or None)`` of ``call()``."""
+#: The memory figures of a run, None where the probe was skipped or failed.
+NO_MEMORY: dict[str, float | None] = {"peak_rss_bytes": None, "peak_mem_bytes": None}
+
+
+def _status_kib(field: str) -> float | None:
+    """A ``VmRSS``/``VmHWM`` line of /proc/self/status in bytes; None where there is no /proc."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith(field + ":"):
+                    return float(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def _maxrss_bytes(who: int) -> float:
+    import resource
+
+    # ru_maxrss is in KiB on Linux and in bytes on macOS
+    return float(resource.getrusage(who).ru_maxrss) * (1 if sys.platform == "darwin" else 1024)
+
+
+def _trim_heap() -> None:
+    """Hand freed heap memory back to the system (glibc), so that reusing it shows as growth."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _probe_in_child(call: Callable[[], Any]) -> dict[str, float | None]:
+    """Run in the fork: one call watched by RSS, one by tracemalloc."""
+    import resource
+
+    _trim_heap()
+    before = _status_kib("VmRSS")
+    before_max = _maxrss_bytes(resource.RUSAGE_SELF)
+    call()
+    peak = _status_kib("VmHWM")
+    if before is None or peak is None:  # no /proc: ru_maxrss growth, a lower bound
+        before, peak = before_max, _maxrss_bytes(resource.RUSAGE_SELF)
+    children = _maxrss_bytes(resource.RUSAGE_CHILDREN)
+    tracemalloc.start()
+    try:
+        call()
+        traced = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return {"peak_rss_bytes": max(peak - before, 0.0) + children, "peak_mem_bytes": float(traced)}
+
+
+def memory_probe(call: Callable[[], Any]) -> dict[str, float | None]:
+    """Peak memory of one ``call()``: ``peak_rss_bytes`` and ``peak_mem_bytes`` (see the module docstring).
+
+    The call runs in a fork of this process, so that native memory is seen
+    and nothing it leaves behind stays. Without ``os.fork`` only the
+    tracemalloc figure is taken, in process; a fork that fails gives None.
+    """
+    if not hasattr(os, "fork"):
+        tracemalloc.start()
+        try:
+            call()
+            return {"peak_rss_bytes": None, "peak_mem_bytes": float(tracemalloc.get_traced_memory()[1])}
+        finally:
+            tracemalloc.stop()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into the caller's code
+        code = 0
+        try:
+            os.close(read)
+            with os.fdopen(write, "w") as fh:
+                json.dump(_probe_in_child(call), fh)
+        except BaseException:  # noqa: B036 - whatever happens, the fork must end here
+            code = 1
+        finally:
+            os._exit(code)
+    os.close(write)
+    with os.fdopen(read) as fh:
+        text = fh.read()
+    _, status = os.waitpid(pid, 0)
+    if status != 0 or not text:
+        return dict(NO_MEMORY)
+    return {key: (None if value is None else float(value)) for key, value in json.loads(text).items()}
+
+
+def measure(call, settings: Settings) -> tuple[Any, list[float], dict[str, float | None]]:  # type: ignore[no-untyped-def]
+    """``(last result, wall times, memory)`` of ``call()``; memory values are None when the probe is skipped."""
     times: list[float] = []
     result = None
     while True:
@@ -94,15 +196,8 @@ def measure(call, settings: Settings) -> tuple[Any, list[float], float | None]: 
             break
         if spent + times[0] > settings.time_cap_s:
             break
-    peak = None
-    if times[0] <= settings.memory_probe_max_s:
-        tracemalloc.start()
-        try:
-            call()
-            peak = tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
-    return result, times, peak
+    memory = memory_probe(call) if times[0] <= settings.memory_probe_max_s else dict(NO_MEMORY)
+    return result, times, memory
 
 
 def run_one(case: Case, solver_name: str, settings: Settings, instance=None) -> dict[str, Any]:  # type: ignore[no-untyped-def]
@@ -149,7 +244,7 @@ def run_one(case: Case, solver_name: str, settings: Settings, instance=None) -> 
     def call():  # type: ignore[no-untyped-def]
         return solver.solve(instance, objective, top_k=case.top_k, time_limit=settings.time_cap_s)
 
-    result, times, peak = measure(call, settings)
+    result, times, memory = measure(call, settings)
     objectives = [p.objective for p in result.plans]
     return {
         **row,
@@ -157,7 +252,7 @@ def run_one(case: Case, solver_name: str, settings: Settings, instance=None) -> 
         "repeats": len(times),
         "time_median_s": statistics.median(times),
         "time_min_s": min(times),
-        "peak_mem_bytes": peak,
+        **memory,
         "objective": objectives[0] if objectives else math.nan,
         "objectives": objectives,
         "bound": result.bound,

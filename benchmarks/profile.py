@@ -1,6 +1,7 @@
 """Profile the runs behind the goals with pyinstrument: what dominates a solve.
 
-Usage (from a clone of the repository)::
+Usage (from a clone of the repository, with the ``bench`` extra installed:
+``pip install -e ".[bench]"``)::
 
     python benchmarks/profile.py                 # every target below -> benchmarks/results/profiles/*.txt
     python benchmarks/profile.py dp-densenet201-top5
@@ -73,7 +74,7 @@ TARGETS = {
 
 
 def profile(name: str, out: Path, seconds: float = 3.0) -> Path:
-    from pyinstrument import Profiler
+    from pyinstrument import Profiler  # the 'bench' extra: pip install -e ".[bench]"
 
     from scission_opt.objectives import get_objective
 
@@ -120,6 +121,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     unknown = [t for t in args.targets if t not in TARGETS]
     if unknown:
         p.error(f"unknown target(s) {', '.join(unknown)}; known: {', '.join(TARGETS)}")
+    try:
+        import pyinstrument  # noqa: F401
+    except ImportError:
+        print('error: benchmarks/profile.py needs pyinstrument: pip install -e ".[bench]"', file=sys.stderr)
+        return 2
     for name in args.targets or TARGETS:
         print(profile(name, args.out, args.seconds), flush=True)
     return 0

@@ -31,7 +31,34 @@ MEMORY_CASES = (
 SPEED_CASE = "n100-t3-s1"
 
 
-def _ms(seconds: float) -> str:
+#: Numeric columns of a row: None, a missing key and an empty CSV cell all become NaN.
+FLOAT_FIELDS = ("time_median_s", "time_min_s", "peak_mem_bytes", "peak_rss_bytes", "objective", "bound")
+
+
+def _number(value: Any) -> float:
+    """``value`` as a float; NaN for None, a missing value or anything that is not a number."""
+    if value is None or value == "":
+        return math.nan
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def normalise(row: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``row`` whose numeric columns are floats (NaN where nothing was measured).
+
+    Rows come from the worker (with None where a probe was skipped, and no
+    time at all for a killed run) or from runs.csv (empty cells); the tables
+    and the plot read both the same way.
+    """
+    return {**row, **{key: _number(row.get(key)) for key in FLOAT_FIELDS}}
+
+
+def _ms(seconds: float | None) -> str:
+    seconds = _number(seconds)
+    if math.isnan(seconds):
+        return "-"
     ms = seconds * 1000
     if ms < 1:
         return f"{ms:.3f}"
@@ -40,7 +67,8 @@ def _ms(seconds: float) -> str:
     return f"{ms:,.0f}"
 
 
-def _mb(nbytes: float) -> str:
+def _mb(nbytes: float | None) -> str:
+    nbytes = _number(nbytes)
     if math.isnan(nbytes):
         return "-"
     mb = nbytes / 1e6
@@ -270,7 +298,17 @@ def goals(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
 # Markdown
 
 
+def _memory_cell(row: dict[str, Any] | None) -> str:
+    """``RSS growth / tracemalloc peak`` in MB; ``-`` where the probe was skipped or the column is older."""
+    if row is None:
+        return "-"
+    rss, traced = _mb(row.get("peak_rss_bytes")), _mb(row.get("peak_mem_bytes"))
+    return "-" if rss == traced == "-" else f"{rss} / {traced}"
+
+
 def markdown(rows: list[dict[str, Any]], machine: dict[str, Any]) -> str:
+    """results.md: the machine and settings, the goals, and one table per family."""
+    rows = [normalise(r) for r in rows]
     idx = _index(rows)
     solvers = [s for s in SOLVERS if any(r["solver"] == s for r in rows)]
     settings = machine.get("settings", {})
@@ -300,8 +338,11 @@ def markdown(rows: list[dict[str, Any]], machine: dict[str, Any]) -> str:
             "A synthetic case is skipped for a solver when a smaller case (no larger in nodes, tiers and systems per tier) "
             "already hit the cap. Agreement: top-k objectives equal (scission_opt.compare.objectives_agree) with exhaustive "
             "search where it finished, otherwise with the first solver that proved its answer (named in the column). "
-            "Peak memory (runs.csv) is the tracemalloc peak of one untimed call: Python allocations incl. numpy, "
-            "not memory allocated inside CBC or CP-SAT."
+            "Peak memory comes from one more, untimed call in a fork of the worker (skipped after a first call "
+            f"longer than {settings.get('memory_probe_max_s', '?')} s): `peak_rss_bytes` in runs.csv is how far the "
+            "resident set grew during the call plus the peak resident set of any process the solver started (the CBC "
+            "binary), so it includes native memory (CP-SAT, CBC, numpy); `peak_mem_bytes` is the tracemalloc peak of "
+            "a second call (Python allocations incl. numpy arrays, no native memory)."
         ),
         "",
         "## Goals",
@@ -395,7 +436,8 @@ def markdown(rows: list[dict[str, Any]], machine: dict[str, Any]) -> str:
     if memory_cases:
         lines += [
             "",
-            "## Peak memory (MB, tracemalloc peak of one call; every run's figure is in runs.csv)",
+            "## Peak memory (MB: resident-set growth incl. native memory / tracemalloc peak, Python only; "
+            "every run's figures are in runs.csv)",
             "",
         ]
         body = []
@@ -403,7 +445,7 @@ def markdown(rows: list[dict[str, Any]], machine: dict[str, Any]) -> str:
             by = idx[k]
             body.append(
                 [f"{k[0]} {k[1]} {k[2]} top-{k[3]}"]
-                + [_mb(by[s].get("peak_mem_bytes", math.nan)) if s in by else "-" for s in solvers]
+                + [_memory_cell(by.get(s)) for s in solvers]
             )  # fmt: skip
         lines += _table(["case", *[LABEL[s] for s in solvers]], body)
 
@@ -438,88 +480,104 @@ STYLE = {
 }
 
 
-def plot_times(rows: list[dict[str, Any]], path: Path) -> None:
-    """Solve time against instance size, log-log, one line per solver."""
-    import matplotlib
+#: Panels of the time plot, (tiers, systems per tier), each drawn only when it has data.
+PANELS = ((3, 1), (3, 4), (6, 8))
+CAP_STATUSES = ("time_limit", "feasible", "killed", "out of memory")
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
+def _binding(rows: list[dict[str, Any]], tiers: int, spt: int) -> list[dict[str, Any]]:
+    return [
+        r for r in rows
+        if r["family"] == "synthetic" and r["constraints"] == "binding"
+        and r.get("tiers") == tiers and r.get("systems_per_tier") == spt
+    ]  # fmt: skip
+
+
+def _capped(row: dict[str, Any]) -> bool:
+    return row["status"] in CAP_STATUSES or "MemoryError" in str(row.get("note", ""))
+
+
+def _panels(rows: list[dict[str, Any]]) -> list[tuple[int, int]]:
+    """The size panels with a timed or capped run; other sizes when none of the usual ones has any."""
+    shown = [r for r in rows if r["status"] in ("optimal", "infeasible") or _capped(r)]
+    panels = [p for p in PANELS if _binding(shown, *p)]
+    if panels:
+        return panels
+    synthetic = [r for r in shown if r["family"] == "synthetic" and r["constraints"] == "binding"]
+    sizes = sorted({(r["tiers"], r["systems_per_tier"]) for r in synthetic if r.get("tiers")})
+    return sorted({sizes[0], sizes[len(sizes) // 2], sizes[-1]}) if sizes else []
+
+
+def _size_panel(ax: Any, rows: list[dict[str, Any]], timed: list[dict[str, Any]], tiers: int, spt: int) -> None:
+    top = max([r["time_median_s"] for r in timed] + [1.0])
+    for solver in SOLVERS:
+        color, marker = STYLE[solver]
+        pts = sorted((r["nodes"], r["time_median_s"]) for r in _binding(timed, tiers, spt) if r["solver"] == solver)
+        if pts:
+            ax.plot(*zip(*pts), marker=marker, color=color, label=LABEL[solver])
+        capped = [r["nodes"] for r in _binding(rows, tiers, spt) if r["solver"] == solver and _capped(r)]
+        if capped:
+            ax.scatter(capped, [top] * len(capped), marker="x", color=color, s=60)
+    ax.set_title(f"synthetic, {tiers} tiers x {spt} system{'s' if spt > 1 else ''} per tier,\nbinding constraints",
+                 fontsize=10)  # fmt: skip
+    ax.set_xlabel("nodes (blocks in the chain)")
+
+
+def _plans_panel(ax: Any, points: dict[str, list[tuple[float, float]]]) -> None:
+    for solver, pts in points.items():
+        color, marker = STYLE[solver]
+        ax.scatter(*zip(*pts), marker=marker, color=color, s=14, alpha=0.6, label=LABEL[solver])
+    ax.set_title("every synthetic and shipped run,\nagainst the number of plans to enumerate", fontsize=10)
+    ax.set_xlabel("plans (count_scenarios)")
+
+
+def time_figure(rows: list[dict[str, Any]]) -> Any:
+    """Solve time against instance size, log-log, one line per solver; only panels with data; None if none has.
+
+    Returns a :class:`matplotlib.figure.Figure` (drawn without pyplot).
+    """
+    from matplotlib.figure import Figure
+
+    rows = [normalise(r) for r in rows]
     timed = [r for r in rows if r["status"] in ("optimal", "infeasible") and r["family"] in ("synthetic", "shipped")]
-    panels = [
-        (3, 1, "3 tiers x 1 system per tier"),
-        (3, 4, "3 tiers x 4 systems per tier"),
-        (6, 8, "6 tiers x 8 systems per tier"),
-    ]
-    fig, axes = plt.subplots(1, 4, figsize=(19, 4.8))
-    caps = [
-        r
-        for r in rows
-        if r["status"] in ("time_limit", "feasible", "killed", "out of memory")
-        or "MemoryError" in str(r.get("note", ""))
-    ]
-    for ax, (tiers, spt, title) in zip(axes, panels):
-        for solver in SOLVERS:
-            pts = sorted(
-                (r["nodes"], r["time_median_s"])
-                for r in timed
-                if r["family"] == "synthetic" and r["solver"] == solver and r["tiers"] == tiers
-                and r["systems_per_tier"] == spt and r["constraints"] == "binding"
-            )  # fmt: skip
-            if pts:
-                color, marker = STYLE[solver]
-                ax.plot(*zip(*pts), marker=marker, color=color, label=LABEL[solver])
-            capped = [r["nodes"] for r in caps if r["family"] == "synthetic" and r["solver"] == solver
-                      and r["tiers"] == tiers and r["systems_per_tier"] == spt and r["constraints"] == "binding"]  # fmt: skip
-            if capped:
-                color, _ = STYLE[solver]
-                top = max([r["time_median_s"] for r in timed] + [1.0])
-                ax.scatter(capped, [top] * len(capped), marker="x", color=color, s=60)
+    panels = _panels(rows)
+    plans = {
+        s: [(r["plans"], r["time_median_s"]) for r in timed if r["solver"] == s and r.get("plans")] for s in SOLVERS
+    }
+    plans = {s: pts for s, pts in plans.items() if pts}
+    n_axes = len(panels) + bool(plans)
+    if not n_axes:
+        return None
+    fig = Figure(figsize=(4.75 * n_axes, 4.8), layout="constrained")
+    axes = fig.subplots(1, n_axes, squeeze=False)[0]
+    for ax, (tiers, spt) in zip(axes, panels):
+        _size_panel(ax, rows, timed, tiers, spt)
+    if plans:
+        _plans_panel(axes[-1], plans)
+    for ax in axes:
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_title(f"synthetic, {title},\nbinding constraints", fontsize=10)
-        ax.set_xlabel("nodes (blocks in the chain)")
         ax.grid(True, which="major", alpha=0.3)
     axes[0].set_ylabel("median solve time (s, in process)")
-
-    ax = axes[3]
-    for solver in SOLVERS:
-        pts = [(r["plans"], r["time_median_s"]) for r in timed if r["solver"] == solver and r.get("plans")]
-        if pts:
-            color, marker = STYLE[solver]
-            ax.scatter(
-                *zip(*pts),
-                marker=marker,
-                color=color,
-                s=14,
-                alpha=0.6,
-                label=LABEL[solver],
-            )
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_title(
-        "every synthetic and shipped run,\nagainst the number of plans to enumerate",
-        fontsize=10,
-    )
-    ax.set_xlabel("plans (count_scenarios)")
-    ax.grid(True, which="major", alpha=0.3)
     handles, labels = [], []
     for a in axes:
         for h, lab in zip(*a.get_legend_handles_labels()):
             if lab not in labels:
                 handles.append(h)
                 labels.append(lab)
-    fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False)
-    fig.text(
-        0.5,
-        0.005,
-        "x at the top of a panel: that solver hit the time or memory cap at that size",
-        ha="center",
-        fontsize=8,
-    )
-    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    fig.legend(handles, labels, loc="outside lower center", ncol=max(len(labels), 1), frameon=False,
+               title="x at the top of a panel: that solver hit the time or memory cap at that size",
+               title_fontsize=8)  # fmt: skip
+    return fig
+
+
+def plot_times(rows: list[dict[str, Any]], path: Path) -> bool:
+    """Write :func:`time_figure` to ``path`` (PNG); False (and nothing written) when no run has a time."""
+    fig = time_figure(rows)
+    if fig is None:
+        return False
     fig.savefig(path, dpi=110)
-    plt.close(fig)
+    return True
 
 
 def write_report(out: Path, rows: list[dict[str, Any]], machine: dict[str, Any], *, plot: bool = True) -> None:

@@ -1,7 +1,9 @@
 """A Scission-style enumerator, for comparison only: a Python object per scenario, then filter and sort.
 
-Scission (see /work/shared/SCISSION.md) takes every (device, edge, cloud)
-system triple and every pair of split points, builds one record per scenario
+Scission (Lockhart et al., "Scission: Performance-driven and Context-aware
+Cloud-Edge Distribution of Deep Neural Networks", IEEE/ACM UCC 2020, arXiv
+2008.03523) takes every (device, edge, cloud) system triple and every pair of
+split points, builds one record per scenario
 with its latency summed block by block, filters the records by the user's
 criteria and sorts them. This module does the same for ``T`` tiers: every
 choice of one system per tier (Scission chooses a system even for a tier it

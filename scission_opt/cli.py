@@ -25,7 +25,6 @@ EXIT_OK, EXIT_INFEASIBLE, EXIT_BAD_INPUT = 0, 1, 2
 COMMAND_MODULES: tuple[str, ...] = ()
 COMMAND_MODULES += ("scission_opt.profiler.commands",)  # profile, build-instance, estimate
 COMMAND_MODULES += ("scission_opt.scission.cli", "scission_opt.plots_cli")  # scission, import-scission, plot-profile
-COMMAND_MODULES += ("scission_opt.bench",)  # bench
 
 
 def _weights(pairs: Sequence[str] | None) -> dict[str, float] | None:
