@@ -15,6 +15,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from .argtypes import count, positive
 from .errors import ScissionError
@@ -40,6 +41,19 @@ def _weights(pairs: Sequence[str] | None) -> dict[str, float] | None:
         if not sep or not key:
             raise ScissionError(f"--weight: expected NAME=NUMBER, got {pair!r}")
     return out
+
+
+def _weights_for(args: argparse.Namespace, instance: Any) -> dict[str, float] | None:
+    """``--weight`` values, refused unless the objective in effect is ``weighted``.
+
+    That is ``--objective weighted``, or no ``--objective`` and an instance
+    whose own objective is ``weighted`` (the weights then replace its own).
+    """
+    weights = _weights(args.weight)
+    objective = args.objective if args.objective is not None else instance.objective.name
+    if weights is not None and objective != "weighted":
+        raise ScissionError(f"--weight applies only to --objective weighted, and the objective is {objective!r}")
+    return weights
 
 
 def add_solver_options(p: argparse.ArgumentParser) -> None:
@@ -73,7 +87,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
         args.objective,
         top_k=args.top,
         time_limit=args.time_limit,
-        weights=_weights(args.weight),
+        weights=_weights_for(args, instance),
     )
     if args.json:
         print(json.dumps(result.to_dict(instance), indent=1))
@@ -83,6 +97,9 @@ def cmd_solve(args: argparse.Namespace) -> int:
         from .plots import plot_plan
 
         plot_plan(instance, result.plan, args.plot, metrics=result.metrics)
+        print(f"wrote {args.plot}: chart of the best plan", file=sys.stderr)  # stderr: --json output stays clean
+    elif args.plot:
+        print(f"no plan, so no chart: {args.plot} not written", file=sys.stderr)
     return EXIT_OK if result.status.has_plan else EXIT_INFEASIBLE
 
 
@@ -94,7 +111,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     rows = compare(
         instance,
         args.objective,
-        weights=_weights(args.weight),
+        weights=_weights_for(args, instance),
         top_k=args.top,
         time_limit=args.time_limit,
     )
@@ -139,37 +156,82 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m scission_opt",
         description="Split a DNN's inference across device, edge and cloud: exact solvers over measured costs.",
     )
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("solve", help="find the best plan(s) for an instance")
     p.add_argument("instance", help="instance JSON file")
     add_solver_options(p)
     p.add_argument("--json", action="store_true", help="print the result as JSON")
-    p.add_argument("--plot", metavar="FILE", help="also write a chart of the best plan (.png or .svg)")
+    p.add_argument(
+        "--plot", metavar="FILE", help="also write a chart of the best plan (.png or .svg); says where on stderr"
+    )
     p.set_defaults(func=cmd_solve)
 
-    p = sub.add_parser("compare", help="run every available solver and the exhaustive one; show agreement and time")
-    p.add_argument("instance")
-    p.add_argument("--objective", default=None)
-    p.add_argument("--weight", action="append", metavar="NAME=W")
-    p.add_argument("--top", type=count, default=1, metavar="K")
-    p.add_argument("--time-limit", type=positive, default=60.0, metavar="S", help="per solver (default 60)")
-    p.add_argument("--json", action="store_true")
+    p = sub.add_parser(
+        "compare",
+        help="run every available solver and the exhaustive one; show agreement and time",
+        description="Solve one instance with every available solver and with exhaustive search, and show each one's "
+        "status, objective, wall time (seconds) and whether its top-k objectives agree with the exhaustive "
+        "reference. Exit 0 when every solver agrees, 1 when one disagrees, 2 on bad input.",
+        epilog="examples:\n"
+        "  python -m scission_opt compare instances/vgg16.json\n"
+        "  python -m scission_opt compare tests/data/tiny.json --objective energy --top 3 --time-limit 10 --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("instance", help="instance JSON file")
+    p.add_argument(
+        "--objective",
+        default=None,
+        help="latency (seconds, the default unless the instance names one), energy (joules on the first tier), "
+        "bytes, throughput (the bottleneck period, seconds), price, weighted, an entry-point name, or "
+        "package.module:name",
+    )
+    p.add_argument(
+        "--weight", action="append", metavar="NAME=W", help="weight of one term for --objective weighted (repeatable)"
+    )
+    p.add_argument("--top", type=count, default=1, metavar="K", help="compare the K best distinct plans (default 1)")
+    p.add_argument(
+        "--time-limit", type=positive, default=60.0, metavar="S", help="wall-clock seconds per solver (default 60)"
+    )
+    p.add_argument("--json", action="store_true", help="print the comparison as JSON")
     p.set_defaults(func=cmd_compare)
 
-    p = sub.add_parser("validate", help="check an instance file")
-    p.add_argument("instance")
+    p = sub.add_parser(
+        "validate",
+        help="check an instance file",
+        description="Read an instance file and check every field and cross-field rule of the instance format "
+        "(formulations/cost-model.md); print a one-line summary of what it holds. Bad input is one line naming "
+        "the file and the field, with exit code 2.",
+        epilog="example:\n  python -m scission_opt validate instances/vgg16.json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("instance", help="instance JSON file")
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("generate", help="write a seeded synthetic instance (realistic shapes, marked synthetic)")
-    p.add_argument("-o", "--output", required=True)
-    p.add_argument("--nodes", type=count, default=25)
-    p.add_argument("--tiers", type=count, default=3)
-    p.add_argument("--systems", type=count, default=1, help="systems per tier")
-    p.add_argument("--seed", type=int, default=0)
+    p = sub.add_parser(
+        "generate",
+        help="write a seeded synthetic instance (realistic shapes, marked synthetic)",
+        description="Write a synthetic chain instance: per-block latencies in seconds (the first tier slowest), "
+        "output tensors in bytes falling along the chain, links with latency in ms and bandwidth in Mbps. The same "
+        "options and seed give the same file; its provenance says it is synthetic. Prints the optimum latency.",
+        epilog="examples:\n"
+        "  python -m scission_opt generate -o synthetic.json\n"
+        "  python -m scission_opt generate -o big.json --nodes 1000 --tiers 6 --systems 8 --seed 3 --constrained",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="instance JSON file to write")
+    p.add_argument("--nodes", type=count, default=25, metavar="N", help="blocks in the chain (default 25)")
+    p.add_argument("--tiers", type=count, default=3, metavar="T", help="tiers, device first (default 3)")
+    p.add_argument("--systems", type=count, default=1, metavar="S", help="candidate systems per tier (default 1)")
+    p.add_argument("--seed", type=int, default=0, metavar="X", help="random seed (default 0)")
     p.add_argument("--return-output", action="store_true", help="the final output travels back to the first tier")
     p.add_argument(
-        "--constrained", action="store_true", help="add privacy, memory, energy and upload constraints that bind"
+        "--constrained",
+        action="store_true",
+        help="add privacy, memory (bytes), first-tier energy (joules) and upload (bytes) limits that bind",
     )
     p.set_defaults(func=cmd_generate)
 
