@@ -39,9 +39,12 @@ import traceback
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .families import Case, build, describe
+
+if TYPE_CHECKING:
+    from scission_opt.instance import Instance
 
 #: Solvers in the order they run on each case: the reference first.
 SOLVERS = ("exhaustive", "dp", "cpsat", "cbc", "scission_baseline")
@@ -66,7 +69,7 @@ class Settings:
     baseline_max_scenarios: int = 1_000_000  # skip the Scission-style baseline above this many scenarios
 
 
-def _get_solver(name: str):  # type: ignore[no-untyped-def]
+def _get_solver(name: str) -> Any:
     if name == "scission_baseline":
         from .scission_baseline import ScissionBaseline
 
@@ -79,7 +82,7 @@ def _get_solver(name: str):  # type: ignore[no-untyped-def]
 _WARM: set[str] = set()
 
 
-def _warm_up(name: str, solver) -> None:  # type: ignore[no-untyped-def]
+def _warm_up(name: str, solver: Any) -> None:
     """Solve a 10-node instance once per solver and process, so that library imports are not timed."""
     if name in _WARM:
         return
@@ -179,7 +182,7 @@ def memory_probe(call: Callable[[], Any]) -> dict[str, float | None]:
     return {key: (None if value is None else float(value)) for key, value in json.loads(text).items()}
 
 
-def measure(call, settings: Settings) -> tuple[Any, list[float], dict[str, float | None]]:  # type: ignore[no-untyped-def]
+def measure(call: Callable[[], Any], settings: Settings) -> tuple[Any, list[float], dict[str, float | None]]:
     """``(last result, wall times, memory)`` of ``call()``; memory values are None when the probe is skipped."""
     times: list[float] = []
     result = None
@@ -200,7 +203,7 @@ def measure(call, settings: Settings) -> tuple[Any, list[float], dict[str, float
     return result, times, memory
 
 
-def run_one(case: Case, solver_name: str, settings: Settings, instance=None) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def run_one(case: Case, solver_name: str, settings: Settings, instance: Instance | None = None) -> dict[str, Any]:
     """Solve one case with one solver; a result row (without agreement, which needs the reference)."""
     from scission_opt.objectives import get_objective
 
@@ -241,7 +244,7 @@ def run_one(case: Case, solver_name: str, settings: Settings, instance=None) -> 
         return {**row, "status": "unsupported", "note": why}
     _warm_up(solver_name, solver)
 
-    def call():  # type: ignore[no-untyped-def]
+    def call() -> Any:
         return solver.solve(instance, objective, top_k=case.top_k, time_limit=settings.time_cap_s)
 
     result, times, memory = measure(call, settings)
@@ -264,7 +267,7 @@ def run_one(case: Case, solver_name: str, settings: Settings, instance=None) -> 
 # The worker process
 
 
-def _serve(conn) -> None:  # type: ignore[no-untyped-def]
+def _serve(conn: Any) -> None:
     # A process group of its own, so that a kill also ends the solver's child processes (CBC).
     if hasattr(os, "setpgrp"):
         os.setpgrp()
@@ -291,7 +294,8 @@ def _serve(conn) -> None:  # type: ignore[no-untyped-def]
         except MemoryError:
             row = {
                 "status": "out of memory",
-                "note": f"MemoryError: the worker's address space is capped at {WORKER_MEMORY_LIMIT_BYTES / 2**30:g} GiB",
+                "note": "MemoryError: the worker's address space is capped at "
+                f"{WORKER_MEMORY_LIMIT_BYTES / 2**30:g} GiB",
             }
         except Exception as exc:  # noqa: BLE001 - a failing run is a result, not the end of the harness
             last = traceback.format_exc().strip().splitlines()[-1]
@@ -306,11 +310,11 @@ class Worker:
     """A process that runs jobs one at a time; killed and restarted when a job overstays."""
 
     def __init__(self) -> None:
-        self._ctx = multiprocessing.get_context(
+        self._ctx: Any = multiprocessing.get_context(
             "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         )
-        self._proc = None
-        self._conn = None
+        self._proc: Any = None
+        self._conn: Any = None
 
     def _start(self) -> None:
         parent, child = self._ctx.Pipe()

@@ -97,7 +97,10 @@ def profile(name: str, out: Path, seconds: float = 3.0) -> Path:
     path = out / f"{name}.txt"
     from scission_opt.io import write_text_atomic
 
-    header = f"# {name}: {case.family} {case.name} constraints={case.constraints} top_k={case.top_k} solver={solver_name}, {calls} calls\n"
+    header = (
+        f"# {name}: {case.family} {case.name} constraints={case.constraints} top_k={case.top_k} "
+        f"solver={solver_name}, {calls} calls\n"
+    )
     write_text_atomic(path, header + profiler.output_text(unicode=False, color=False, show_all=False))
     return path
 

@@ -151,7 +151,7 @@ def _index(
 
 def _agreement(by_solver: dict[str, dict[str, Any]]) -> str:
     marks = [r.get("agrees") for r in by_solver.values()]
-    refs = {r.get("reference") for r in by_solver.values() if r.get("agrees") is not None}
+    refs = {str(r.get("reference")) for r in by_solver.values() if r.get("agrees") is not None}
     if any(m is False for m in marks):
         return "**DIFFERS**"
     if any(m is True for m in marks):
@@ -201,7 +201,8 @@ def goals(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
             if s in EXACT and s != best["solver"]
         )
         add("1000 nodes x 6 tiers x 8 systems, memory + energy + upload + privacy: proven optimum", "< 2 s",
-            f"{best['solver']} {_ms(best['time_median_s'])} ms ({best['status']}); {others}", best["time_median_s"] < 2.0)  # fmt: skip
+            f"{best['solver']} {_ms(best['time_median_s'])} ms ({best['status']}); {others}",
+            best["time_median_s"] < 2.0)  # fmt: skip
     else:
         add(
             "1000 x 6 x 8 with constraints: proven optimum",
@@ -217,7 +218,7 @@ def goals(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
 
     for constraints in ("none", "binding"):
         ratios, agree, n = [], True, 0
-        for (fam, name, cons, k), by_solver in idx.items():
+        for (fam, _, cons, k), by_solver in idx.items():
             if fam != "shipped" or cons != constraints or k != 5:
                 continue
             base, best = by_solver.get("scission_baseline"), _best_exact(by_solver)
@@ -242,7 +243,7 @@ def goals(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
 
     # Context for the goal above: the same comparison where the search space is larger.
     ratios_by_case = []
-    for (fam, name, cons, k), by_solver in idx.items():
+    for (fam, name, cons, _), by_solver in idx.items():
         base, best = by_solver.get("scission_baseline"), _best_exact(by_solver)
         if fam == "synthetic" and base and best and base["status"] in ("optimal", "infeasible"):
             ratios_by_case.append(
@@ -257,7 +258,8 @@ def goals(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
         top = ratios_by_case[-1]
         big = [r for r, _, scen in ratios_by_case if scen >= 100_000]
         add("(context) synthetic chains, top-1: best exact solver vs Scission-style baseline", ">= 100x (as above)",
-            f"{len(ratios_by_case)} cases: speed-up {ratios_by_case[0][0]:,.1f}x to {top[0]:,.0f}x ({top[1]}, {_num(top[2])} scenarios); "
+            f"{len(ratios_by_case)} cases: speed-up {ratios_by_case[0][0]:,.1f}x to {top[0]:,.0f}x "
+            f"({top[1]}, {_num(top[2])} scenarios); "
             + (f"min {min(big):,.0f}x where the baseline builds >= 1e5 scenarios" if big else ""),
             (min(big) >= 100) if big else None)  # fmt: skip
 
@@ -266,7 +268,8 @@ def goals(rows: list[dict[str, Any]]) -> list[dict[str, str]]:
         r = case.get(solver)
         ok = r is not None and r["status"] == "optimal"
         add(f"{solver}, 100 nodes x 3 tiers x 1 system, in process", f"< {limit * 1000:g} ms",
-            f"{_ms(r['time_median_s'])} ms" if ok else "not run", (r["time_median_s"] < limit) if ok else None)  # fmt: skip
+            f"{_ms(r['time_median_s'])} ms" if r and ok else "not run",
+            (r["time_median_s"] < limit) if r and ok else None)  # fmt: skip
 
     procs = {r["solver"]: r for r in rows if r["family"] == "process"}
     r = procs.get("python -m scission_opt solve")
@@ -323,7 +326,8 @@ def markdown(rows: list[dict[str, Any]], machine: dict[str, Any]) -> str:
         " (the machine is shared: expect noise). Harness wall time "
         f"{machine.get('harness_wall_s', '?')} s."
         + "".join(
-            f" Rows kept from an earlier run: `{e.get('command')}` at commit {e.get('commit')} on {e.get('date_utc')} UTC"
+            f" Rows kept from an earlier run: `{e.get('command')}` at commit {e.get('commit')} on "
+            f"{e.get('date_utc')} UTC"
             f" (load average {e.get('load_average')}, harness {e.get('harness_wall_s')} s)."
             for e in machine.get("earlier_runs", [])
         ),
@@ -332,11 +336,12 @@ def markdown(rows: list[dict[str, Any]], machine: dict[str, Any]) -> str:
             "Times are in-process wall milliseconds (`time.perf_counter` around `solver.solve`, model building and "
             "the evaluator's re-scoring included), median of repeats (up to "
             f"{settings.get('max_repeats', '?')}, fewer for slow runs). Every solve gets `time_limit="
-            f"{settings.get('time_cap_s', '?')}` s; a run still going after {settings.get('hard_cap_s', '?')} s is killed. "
-            f"Exhaustive search is skipped above {settings.get('exhaustive_max_plans', 0):.3g} plans and the Scission-style "
-            f"baseline above {settings.get('baseline_max_scenarios', 0):.3g} scenarios; the cell says how many they would need. "
-            "A synthetic case is skipped for a solver when a smaller case (no larger in nodes, tiers and systems per tier) "
-            "already hit the cap. Agreement: top-k objectives equal (scission_opt.compare.objectives_agree) with exhaustive "
+            f"{settings.get('time_cap_s', '?')}` s; a run still going after {settings.get('hard_cap_s', '?')} s is "
+            f"killed. Exhaustive search is skipped above {settings.get('exhaustive_max_plans', 0):.3g} plans and the "
+            f"Scission-style baseline above {settings.get('baseline_max_scenarios', 0):.3g} scenarios; the cell says "
+            "how many they would need. A synthetic case is skipped for a solver when a smaller case (no larger in "
+            "nodes, tiers and systems per tier) already hit the cap. Agreement: top-k objectives equal "
+            "(scission_opt.compare.objectives_agree) with exhaustive "
             "search where it finished, otherwise with the first solver that proved its answer (named in the column). "
             "Peak memory comes from one more, untimed call in a fork of the worker (skipped after a first call "
             f"longer than {settings.get('memory_probe_max_s', '?')} s): `peak_rss_bytes` in runs.csv is how far the "
@@ -400,8 +405,12 @@ def markdown(rows: list[dict[str, Any]], machine: dict[str, Any]) -> str:
 
     synthetic = [k for k in idx if k[0] == "synthetic"]
     if synthetic:
-        synthetic.sort(key=lambda k: (idx[k][next(iter(idx[k]))].get("nodes") or 0, idx[k][next(iter(idx[k]))].get("tiers") or 0,
-                                      idx[k][next(iter(idx[k]))].get("systems_per_tier") or 0, k[2]))  # fmt: skip
+
+        def size(k: tuple[str, str, str, int]) -> tuple[int, int, int, str]:
+            first = next(iter(idx[k].values()))
+            return (first.get("nodes") or 0, first.get("tiers") or 0, first.get("systems_per_tier") or 0, k[2])
+
+        synthetic.sort(key=size)
         lines += ["", "## Synthetic chains (`generate`, seed 1), top-1 (ms)", ""]
         body = []
         for k in synthetic:

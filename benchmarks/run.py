@@ -531,7 +531,10 @@ def _progress(row: dict[str, Any]) -> str:
     timing = f"{t * 1000:10.3f} ms" if isinstance(t, float) and not math.isnan(t) else " " * 13
     agree = {True: "agrees", False: "DIFFERS", None: ""}[row.get("agrees")]
     note = row.get("note") or ""
-    return f"{row['family']:9} {row['name']:18} {row['constraints']:7} top{row['top_k']} {row['solver']:17} {row['status']:13} {timing} {agree:7} {note[:70]}"
+    return (
+        f"{row['family']:9} {row['name']:18} {row['constraints']:7} top{row['top_k']} {row['solver']:17} "
+        f"{row['status']:13} {timing} {agree:7} {note[:70]}"
+    )
 
 
 def main(argv: Sequence[str] | None = None, prog: str = "python benchmarks/run.py") -> int:

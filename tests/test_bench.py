@@ -29,17 +29,19 @@ from scission_opt.objectives import get_objective
 from scission_opt.solvers import get_solver
 
 ROOT = Path(__file__).resolve().parents[1]
+#: exit code, rows of runs.csv, results folder
+QuickRun = tuple[int, list[dict[str, Any]], Path]
 
 
 @pytest.fixture(scope="module")
-def quick_rows(tmp_path_factory):  # type: ignore[no-untyped-def]
+def quick_rows(tmp_path_factory: pytest.TempPathFactory) -> QuickRun:
     """Run ``python benchmarks/run.py --quick`` once for the module; its rows."""
     out = tmp_path_factory.mktemp("bench")
     code = harness.main(["--quick", "--no-plot", "-q", "--out", str(out)])
     return code, harness.read_rows(out / "runs.csv"), out
 
 
-def test_quick_subset_agrees(quick_rows) -> None:  # type: ignore[no-untyped-def]
+def test_quick_subset_agrees(quick_rows: QuickRun) -> None:
     code, rows, out = quick_rows
     assert code == 0
     assert (out / "results.md").is_file()
@@ -50,7 +52,7 @@ def test_quick_subset_agrees(quick_rows) -> None:  # type: ignore[no-untyped-def
     assert any(r["solver"] == "scission_baseline" for r in compared)
 
 
-def test_quick_subset_covers_both_constraint_sets(quick_rows) -> None:  # type: ignore[no-untyped-def]
+def test_quick_subset_covers_both_constraint_sets(quick_rows: QuickRun) -> None:
     _, rows, _ = quick_rows
     synthetic = [r for r in rows if r["family"] == "synthetic"]
     assert {r["constraints"] for r in synthetic} == {"none", "binding"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -127,6 +128,7 @@ def test_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 def test_plot_agrees_with_the_evaluator(tmp_path: Path) -> None:
     inst = generate(10, 3, 1, seed=7)
     result = solve(inst)
+    assert result.plan is not None and result.metrics is not None
     plot_plan(inst, result.plan, tmp_path / "best.svg")
     # The title states the evaluator's end-to-end latency.
     assert f"{result.metrics.latency_s:.4g} s end to end" in (tmp_path / "best.svg").read_text()
@@ -136,12 +138,12 @@ def test_plot_agrees_with_the_evaluator(tmp_path: Path) -> None:
 # Layout, read from the matplotlib figure objects (no pixel comparison)
 
 
-def _renderer(fig):  # type: ignore[no-untyped-def]
+def _renderer(fig: Any) -> Any:
     fig.draw_without_rendering()
     return fig.canvas.get_renderer()
 
 
-def _overlap(a, b) -> bool:  # type: ignore[no-untyped-def]
+def _overlap(a: Any, b: Any) -> bool:
     return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
 
 
