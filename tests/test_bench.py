@@ -120,6 +120,19 @@ def test_skipped_memory_probe_leaves_none_and_the_report_copes() -> None:
     assert "## Peak memory" in text
 
 
+def test_harness_on_a_machine_too_slow_for_any_memory_probe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # every first call "took longer" than the probe's limit: the whole harness, report and plot still run
+    pytest.importorskip("matplotlib")
+    monkeypatch.setattr(harness, "QUICK", dataclasses.replace(harness.QUICK, memory_probe_max_s=-1.0))
+    argv = ["--quick", "--family", "synthetic", "--solver", "dp", "--max-nodes", "100"]
+    assert harness.main([*argv, "-q", "--out", str(tmp_path)]) == 0
+    rows = harness.read_rows(tmp_path / "runs.csv")
+    assert rows and all(math.isnan(r["peak_mem_bytes"]) and math.isnan(r["peak_rss_bytes"]) for r in rows)
+    text = (tmp_path / "results.md").read_text()
+    assert "| synthetic n100-t3-s1 none top-1 | - |" in text  # the memory table, with nothing measured
+    assert (tmp_path / "time_vs_size.png").is_file()
+
+
 def test_measure_probes_memory_after_a_fast_call() -> None:
     from benchmarks.run import QUICK
 
