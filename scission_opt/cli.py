@@ -145,8 +145,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
         from .generate import with_binding_constraints
 
         instance = with_binding_constraints(instance, seed=args.seed)
-    instance.save(args.output)
     result = solve(instance, explain=False)
+    if not result.status.has_plan:  # a generated instance must be solvable; write nothing otherwise
+        print(f"error: {instance.name}: generated instance has no plan ({result.status.value})", file=sys.stderr)
+        return EXIT_INFEASIBLE
+    instance.save(args.output)
     print(f"wrote {args.output}: {instance.name}, optimum latency {result.objective:.6g} s ({result.status.value})")
     return EXIT_OK
 
