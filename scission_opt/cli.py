@@ -1,7 +1,8 @@
 """Command line: ``python -m scission_opt COMMAND ...``.
 
-Exit codes: 0 solved (or done), 1 infeasible / no plan found, 2 bad input.
-Errors are one line on stderr, never a traceback. Every command lives in a
+Exit codes (:mod:`scission_opt.exitcodes`): 0 solved (or done), 1 infeasible /
+no plan found, 2 bad input, 3 an unexpected failure or out of memory. Errors are
+one line on stderr, never a traceback (``--debug`` prints it for an unexpected one). Every command lives in a
 function ``cmd_*``; other modules add commands through a ``register(subparsers)``
 function listed in :data:`COMMAND_MODULES` (imported lazily: no heavy imports at
 registration).
@@ -14,13 +15,26 @@ import importlib
 import json
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 from typing import Any
 
+from ._fields import check_number
 from .argtypes import count, positive
-from .errors import ScissionError
+from .errors import ScissionError, UnknownNameError, one_line
+from .exitcodes import (
+    EXIT_BAD_INPUT,
+    EXIT_BROKEN_PIPE,
+    EXIT_INFEASIBLE,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+)
 
-EXIT_OK, EXIT_INFEASIBLE, EXIT_BAD_INPUT = 0, 1, 2
+__all__ = ["EXIT_BAD_INPUT", "EXIT_INFEASIBLE", "EXIT_INTERNAL", "EXIT_OK", "build_parser", "main"]
+
+#: Argument names that hold a command's main input, in the order they are looked for (for error lines).
+_INPUT_ARGS = ("instance", "benchmark_dir", "profile", "path", "model", "output")
 
 #: Modules that add subcommands via ``register(subparsers)``.
 COMMAND_MODULES: tuple[str, ...] = ()
@@ -39,7 +53,9 @@ def _weights(pairs: Sequence[str] | None) -> dict[str, float] | None:
         except ValueError:
             sep = ""
         if not sep or not key:
-            raise ScissionError(f"--weight: expected NAME=NUMBER, got {pair!r}")
+            raise ScissionError(f"--weight: expected NAME=NUMBER, got {one_line(repr(pair), 80)}")
+    for name, weight in out.items():  # the bounds a file's weights obey (limits.MAX_NUMBER)
+        check_number(weight, f"--weight {one_line(name, 40)}", "")
     return out
 
 
@@ -145,8 +161,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
         from .generate import with_binding_constraints
 
         instance = with_binding_constraints(instance, seed=args.seed)
-    instance.save(args.output)
     result = solve(instance, explain=False)
+    if not result.status.has_plan:  # a generated instance must be solvable; write nothing otherwise
+        print(f"error: {instance.name}: generated instance has no plan ({result.status.value})", file=sys.stderr)
+        return EXIT_INFEASIBLE
+    instance.save(args.output)
     print(f"wrote {args.output}: {instance.name}, optimum latency {result.objective:.6g} s ({result.status.value})")
     return EXIT_OK
 
@@ -155,10 +174,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m scission_opt",
         description="Split a DNN's inference across device, edge and cloud: exact solvers over measured costs.",
+        epilog="Exit codes: 0 done, 1 infeasible or no plan in time, 2 bad input (one line naming the file and "
+        "field), 3 unexpected failure or out of memory. --debug anywhere prints the traceback of an unexpected one.",
     )
     from . import __version__
 
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--debug", action="store_true", help="print the traceback of an unexpected error")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("solve", help="find the best plan(s) for an instance")
@@ -240,19 +262,58 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _input_of(args: argparse.Namespace) -> str:
+    for name in _INPUT_ARGS:
+        value = getattr(args, name, None)
+        if isinstance(value, str):
+            return value
+    return ""
+
+
+def _error_line(args: argparse.Namespace, exc: ScissionError) -> str:
+    """``error: ...`` in one line; a bad ``--objective`` (the only way to name a module) says so."""
+    text = str(exc)
+    if isinstance(exc, UnknownNameError) and "objective" in text and getattr(args, "objective", None):
+        text = f"--objective: {text}"
+    return one_line(f"error: {text}")
+
+
+def _unexpected(args: argparse.Namespace, exc: BaseException, debug: bool) -> int:
+    """One line for a failure that is not the input's fault (exit 3); ``--debug`` adds the traceback."""
+    if debug:
+        traceback.print_exception(exc, file=sys.stderr)
+    command = getattr(args, "command", "?")
+    where = " ".join(x for x in (command, _input_of(args)) if x)
+    if isinstance(exc, MemoryError):
+        line = f"error: out of memory: {where}: the problem is too large for this machine"
+    else:
+        hint = "" if debug else " (run with --debug for the traceback)"
+        line = f"error: internal error in {where}: {type(exc).__name__}: {exc}{hint}"
+    print(one_line(line), file=sys.stderr)
+    return EXIT_INTERNAL
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+    """Run the command line; returns the exit code.
+
+    ``--debug`` (anywhere on the line) prints the traceback of an unexpected error.
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    argv = [a for a in argv if a != "--debug"]
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
     except ScissionError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(_error_line(args, exc), file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # the reader went away (``solve ... | head``): stop quietly, as other Unix tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 141
+        return EXIT_BROKEN_PIPE
+    except Exception as exc:  # the net: whatever escaped is one line naming the command and input, exit 3
+        return _unexpected(args, exc, debug)
