@@ -13,13 +13,21 @@ from scission_opt.generate import generate, with_binding_constraints
 from scission_opt.objectives import BUILTIN, Weighted, get_objective
 from scission_opt.plan import Plan
 from scission_opt.result import Status
-from scission_opt.solvers import _mip, get_solver
+from scission_opt.solvers import get_solver
+from scission_opt.solvers.cbc import CBC
+from scission_opt.solvers.cpsat import CPSAT
 from scission_opt.solvers.exhaustive import Exhaustive
 
 MIP_SOLVERS = [name for name in ("cbc", "cpsat") if get_solver(name).is_available()]
 
 #: Relative tolerance on objectives: cbc's gap is 1e-9; cpsat's integer scaling is documented in cpsat.py.
 RTOL = {"cbc": 1e-7, "cpsat": 1e-6}
+
+
+def make_solver(name: str, pruning: bool = True):  # type: ignore[no-untyped-def]
+    """``pruning=False``: no heuristic plans and no resource pruning, so the backends meet every row."""
+    cls = {"cbc": CBC, "cpsat": CPSAT}[name]
+    return cls(heuristics=pruning, resource_pruning=pruning)
 
 
 def _random_plan(inst, rng) -> Plan:
@@ -132,11 +140,9 @@ def _agree(ref, got, rtol: float) -> None:
 @pytest.mark.parametrize("solver_name", MIP_SOLVERS)
 @pytest.mark.parametrize("block", range(6))
 @pytest.mark.parametrize("pruning", [True, False], ids=["pruned", "rows"])
-def test_agrees_with_exhaustive(solver_name: str, block: int, pruning: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_agrees_with_exhaustive(solver_name: str, block: int, pruning: bool) -> None:
     """``rows``: no heuristic plans and no resource pruning, so the backends meet every row."""
-    monkeypatch.setattr(_mip, "HEURISTICS", pruning)
-    monkeypatch.setattr(_mip, "RESOURCE_PRUNING", pruning)
-    solver = get_solver(solver_name)
+    solver = make_solver(solver_name, pruning)
     exhaustive = Exhaustive()
     statuses = set()
     for seed in range(block * 30, block * 30 + 30):
@@ -214,11 +220,9 @@ def test_mip_solvers_agree_on_a_large_chain() -> None:
 
 @pytest.mark.parametrize("solver_name", MIP_SOLVERS)
 @pytest.mark.parametrize("pruning", [True, False], ids=["pruned", "rows"])
-def test_plan_exactly_at_every_limit_stays_optimal(solver_name: str, pruning: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_plan_exactly_at_every_limit_stays_optimal(solver_name: str, pruning: bool) -> None:
     """Limits equal to the optimum's own figures: rounding (CP-SAT's integers, CBC's
     tolerances) must neither reject it nor let anything better through."""
-    monkeypatch.setattr(_mip, "HEURISTICS", pruning)
-    monkeypatch.setattr(_mip, "RESOURCE_PRUNING", pruning)
     objective = get_objective("latency")
     for seed in range(4):
         inst = generate(60, 3, 2, seed=seed, idle=True, memory=True)
@@ -238,6 +242,6 @@ def test_plan_exactly_at_every_limit_stays_optimal(solver_name: str, pruning: bo
             compute_time_limit_s=tuple(x if x > 0 else None for x in m.compute_s),
         )
         bound = inst.replace(systems=tuple(systems), constraints=constraints)
-        got = get_solver(solver_name).solve(bound, objective)
+        got = make_solver(solver_name, pruning).solve(bound, objective)
         assert got.status is Status.OPTIMAL
         assert got.objective == pytest.approx(best.objective, rel=RTOL[solver_name])
