@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import os
 
@@ -309,3 +310,28 @@ def test_plan_exactly_at_every_limit_stays_optimal(solver_name: str, pruning: bo
         got = make_solver(solver_name, pruning).solve(bound, objective)
         assert got.status is Status.OPTIMAL
         assert got.objective == pytest.approx(best.objective, rel=RTOL[solver_name])
+
+
+@functools.cache
+def _large_binding():  # type: ignore[no-untyped-def]
+    return with_binding_constraints(generate(400, 6, 8, seed=3, idle=True))
+
+
+@pytest.mark.parametrize("solver_name", MIP_SOLVERS)
+@pytest.mark.parametrize("objective_name", ["latency", "throughput"])
+def test_model_too_big_for_the_time_limit_still_returns_a_plan(solver_name: str, objective_name: str) -> None:
+    """A model that cannot be built in the time given: the solver says so and hands back
+    the best plan its heuristics found (status feasible, never a plan it cannot vouch for)."""
+    from scission_opt.budget import Budget
+
+    inst = _large_binding()
+    objective = get_objective(objective_name)
+    got = get_solver(solver_name).solve(inst, objective, budget=Budget(0.02))
+    assert got.status in (Status.FEASIBLE, Status.TIME_LIMIT), got.status
+    assert "cannot be built" in got.message or got.status is Status.TIME_LIMIT, got.message
+    assert got.wall_time_s < 10  # the limit is 0.02 s; only a gross overrun (building the model) fails this
+    if got.status is Status.FEASIBLE:
+        assert got.metrics is not None and got.metrics.feasible
+    # with a little more time the quick heuristics find a plan
+    got = get_solver(solver_name).solve(inst, objective, time_limit=0.5)
+    assert got.status is Status.FEASIBLE and got.plan is not None, got.message

@@ -26,7 +26,7 @@ from ...result import SolveResult, Status
 from ..base import chain_problem, finish, origins, require_supported, terms_by_origin
 from .build import assemble
 from .group import Cache, Group, OutOfTime, check, group_data, prune_group
-from .heuristics import Scorer, segment_dp_plans, shortest_path_plans, trivial_plans
+from .heuristics import Scorer, segment_dp_plans, shortest_path_plans, trivial_plans, two_segment_plans
 from .model import ArcModel
 from .paths import best
 
@@ -143,6 +143,7 @@ class _Search:
         return kth + 1e-9 * max(1.0, abs(kth)) if math.isfinite(kth) else INF
 
     def quick_plans(self) -> None:
+        two_segment_plans(self.scorer, origins(self.instance), self.budget)
         trivial_plans(self.scorer, origins(self.instance), self.budget)
         if self.heuristics:
             bottleneck = any(t.bottleneck_weight for _, t in origin_groups(self.instance, self.objective))
@@ -152,7 +153,9 @@ class _Search:
         inst = self.instance
         cells = inst.n_nodes * inst.n_systems**2
         if self.budget.remaining() < cells * BUILD_S_PER_CELL:
-            self.messages.append(f"the model ({cells:.3g} node-system-system cells) cannot be built in the time left")
+            self.messages.append(
+                f"a model of {cells:.3g} node x system x system cells cannot be built in the time left"
+            )
             raise OutOfTime
         cache = Cache(inst)
         check(self.budget)
@@ -249,9 +252,7 @@ class _Search:
             status = Status.FEASIBLE if ranked else Status.TIME_LIMIT
             bound = self.reported_bound(ranked)
             if self.budget.limited:
-                self.messages.insert(
-                    0, f"stopped at the time limit of {self.budget.limit_s:g} s before proving optimality"
-                )
+                self.messages.insert(0, f"time limit of {self.budget.limit_s:g} s: stopped before proving optimality")
             else:
                 self.messages.insert(0, f"the {self.name} backend stopped before proving optimality")
         return finish(
@@ -287,7 +288,8 @@ class _Search:
             self.build_groups()
         except OutOfTime:
             self.stopped = self.stopped_building = True
-            self.messages.append("returning the best plan the heuristics found")
+            found = "the best plan the heuristics found" if self.scorer.found else "no plan found by the heuristics"
+            self.messages.append(f"returning {found}")
             return self.result()
         if self.heuristics:
             shortest_path_plans(self.scorer, [gs.group for gs in self.states], self.budget, self.top_k)
