@@ -46,10 +46,11 @@ def require_supported(solver: Solver, instance: "Instance", objective: Objective
         raise UnsupportedError(f"solver {solver.name!r} cannot solve this instance: {why}")
 
 
-def chain_problem(instance: "Instance") -> str | None:
+def chain_problem(instance: "Instance", *, overhead: bool = False) -> str | None:
+    """Why ``instance`` is not a chain this solver can take; ``overhead``: the solver models ``segment_overhead_s``."""
     if not instance.is_chain:
         return "the model is not a chain (a node has inputs other than the previous node); only chains are supported"
-    if any(s.segment_overhead_s for s in instance.systems):
+    if not overhead and any(s.segment_overhead_s for s in instance.systems):
         return "segment_overhead_s is not yet modelled by this solver"
     return None
 
