@@ -20,6 +20,7 @@ import numpy as np
 from ._fields import Fields, check_integer, check_string
 from .errors import InvalidInstanceError
 from .io import read_json, write_json_atomic
+from .objectives.spec import ObjectiveSpec
 
 FORMAT = "scission-opt/instance@1"
 BITS_PER_BYTE = 8.0
@@ -166,14 +167,6 @@ class Constraints:
             "deadline": {"deadline_s": None},
         }
         return dataclasses.replace(self, **drop[group])
-
-
-@dataclass(frozen=True)
-class ObjectiveSpec:
-    """The objective named in an instance: a built-in or plug-in name, with weights for ``weighted``."""
-
-    name: str = "latency"
-    weights: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
