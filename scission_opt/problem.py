@@ -20,6 +20,7 @@ import numpy as np
 from . import _validate
 from ._writer import instance_to_dict
 from .io import write_json_atomic
+from .objectives.spec import ObjectiveSpec
 
 BITS_PER_BYTE = 8.0
 MBPS = 1e6  # bit/s in one Mbps
@@ -218,14 +219,6 @@ class Constraints:
             "deadline": {"deadline_s": None},
         }
         return dataclasses.replace(self, **drop[group])
-
-
-@dataclass(frozen=True)
-class ObjectiveSpec:
-    """The objective named in an instance: a built-in or plug-in name, with weights for ``weighted``."""
-
-    name: str = "latency"
-    weights: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True, eq=False)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import re
+from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import Any
 
 from ..errors import UnknownNameError, quote
-from ..problem import ObjectiveSpec
 from .base import Objective
 from .builtin import BUILTIN, Weighted
+from .spec import ObjectiveSpec
 
 ENTRY_POINT_GROUP = "scission_opt.objectives"
 
@@ -36,6 +38,32 @@ def _instantiate(obj: Any, label: str) -> Objective:
     if not isinstance(obj, Objective):
         raise UnknownNameError(f"{label} is not an objective: it needs a 'name' and a 'value(instance, plan, metrics)' method")
     return obj
+
+
+@dataclass(frozen=True)
+class _Renamed:
+    """An objective shown under the name it was registered with; everything else is the wrapped one's."""
+
+    inner: Any
+    name: str
+
+    def value(self, instance: Any, plan: Any, metrics: Any) -> float:
+        return float(self.inner.value(instance, plan, metrics))
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self.inner, attr)
+
+
+def _named(objective: Objective, name: str) -> Objective:
+    """``objective`` reporting itself as ``name`` (the entry point's name, not the class's default)."""
+    if objective.name == name:
+        return objective
+    if dataclasses.is_dataclass(objective) and any(f.name == "name" for f in dataclasses.fields(objective)):
+        try:
+            return dataclasses.replace(objective, name=name)  # type: ignore[type-var]
+        except (TypeError, ValueError):
+            pass
+    return _Renamed(objective, name)
 
 
 def get_objective(spec: "str | ObjectiveSpec | Objective | None", weights: dict[str, float] | None = None) -> Objective:
@@ -72,7 +100,7 @@ def get_objective(spec: "str | ObjectiveSpec | Objective | None", weights: dict[
         return _load_reference(spec)
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         if ep.name == spec:
-            return _instantiate(ep.load(), f"entry point {spec!r}")
+            return _named(_instantiate(ep.load(), f"entry point {spec!r}"), spec)
     raise UnknownNameError(f"unknown objective {spec!r} (known: {', '.join(objective_names())}, or package.module:name)")
 
 
