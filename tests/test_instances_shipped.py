@@ -91,7 +91,9 @@ def test_scenario_table_enumeration_matches_the_evaluator_and_the_solvers(model:
     plan, latency = enumerate_best(inst)
     assert latency == pytest.approx(_brute_force(inst), rel=1e-12)
     assert evaluate(inst, plan).latency_s == pytest.approx(latency, rel=1e-12)
-    # Without the segment cost every solver takes the instance: the enumeration must agree with the exhaustive one.
+    for solver in ("exhaustive", "dp"):
+        assert solve(inst, solver, "latency").objective == pytest.approx(latency, rel=1e-9)
+    # Without the segment cost too.
     bare = inst.replace(systems=tuple(dataclasses.replace(s, segment_overhead_s=0.0) for s in inst.systems))
     assert enumerate_best(bare)[1] == pytest.approx(solve(bare, "exhaustive", "latency").objective, rel=1e-9)
 
