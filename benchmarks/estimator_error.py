@@ -68,8 +68,10 @@ def system_table(label: str, nominal: Spec, measured: Profile) -> list[str]:
         "",
         f"Nominal spec: {nominal.describe()}.",
         "",
-        (f"Calibrated on all {len(measured.models)} models: flops_efficiency {cal.spec.flops_efficiency:.3g}, "
-        f"layer_s {cal.spec.layer_s * 1e6:.1f} us."),
+        (
+            f"Calibrated on all {len(measured.models)} models: flops_efficiency {cal.spec.flops_efficiency:.3g}, "
+            f"layer_s {cal.spec.layer_s * 1e6:.1f} us."
+        ),
         "",
         "| model | measured whole ms | nominal est./meas. | calibrated est./meas. | leave-one-out est./meas. |",
         "|---|---:|---:|---:|---:|",
@@ -95,14 +97,17 @@ def report(root: Path) -> str:
         f = fit_profile(measured).segment_overhead_s
         return Spec(d["name"], "edge", d["peak_flops"], d["memory_bandwidth"], fixed_s=f, source=d["source"])
 
-    h200_nominal = Spec("nvidia-h200", "cloud", 67e12, 4.8e12, fixed_s=fit_profile(h200).segment_overhead_s,
-                        source=H200_SOURCE)
+    h200_nominal = Spec(
+        "nvidia-h200", "cloud", 67e12, 4.8e12, fixed_s=fit_profile(h200).segment_overhead_s, source=H200_SOURCE
+    )
     out = [
         "# Roofline estimator against measurement, per model",
         "",
-        ("Written by `python -m benchmarks.estimator_error` (see its docstring). Ratios are estimated / measured "
-        "whole-model time; `worst` is the largest factor either way. The host profiles were measured on this 2-core "
-        "VM while other work shared it (CPU-busy shares per model: `instances/profiles/cpu-busy.json`)."),
+        (
+            "Written by `python -m benchmarks.estimator_error` (see its docstring). Ratios are estimated / measured "
+            "whole-model time; `worst` is the largest factor either way. The host profiles were measured on this "
+            "2-core VM while other work shared it (CPU-busy shares per model: `instances/profiles/cpu-busy.json`)."
+        ),
         "",
     ]
     out += system_table("NVIDIA H200 (Keras 3 on JAX/XLA; 17 models measured per block)", h200_nominal, h200)

@@ -64,6 +64,7 @@ def test_network_files_cite_their_figures_and_fit_the_instances(path: Path) -> N
 
 def test_default_network_is_the_wifi_file() -> None:
     inst = load_instance(INSTANCES / "vgg16.json")
+
     def table(links):  # type: ignore[no-untyped-def]
         return {(lk.source, lk.destination): (lk.latency_ms, lk.bandwidth_mbps) for lk in links}
 

@@ -47,8 +47,14 @@ def _measured_model(ref: ModelProfile, rec: dict[str, Any]) -> ModelProfile:
 def _with_whole(ref: ModelProfile, blocks: tuple, rec: dict[str, Any]) -> ModelProfile:
     whole = _timing(rec["whole_median_s"], rec["whole_min_s"], rec["whole_max_s"], rec["repeats"])
     return replace(
-        ref, blocks=blocks, whole=whole, fixed_call=_timing(0.0, 0.0, 0.0, 0), max_chain_diff=None,
-        build_s=0.0, trace_s=0.0, profile_s=0.0,
+        ref,
+        blocks=blocks,
+        whole=whole,
+        fixed_call=_timing(0.0, 0.0, 0.0, 0),
+        max_chain_diff=None,
+        build_s=0.0,
+        trace_s=0.0,
+        profile_s=0.0,
     )
 
 

@@ -47,16 +47,24 @@ SETTINGS = (
         "Scission's wireless setting",
         (66.7, 1.6),
         (100.0, 1.6),
-        ((f"device -> edge 66.7 ms / 1.6 Mbps, device -> cloud 100 ms / 1.6 Mbps: {SCISSION}, "
-         "benchmark_data/network_stats.csv"),),
+        (
+            (
+                f"device -> edge 66.7 ms / 1.6 Mbps, device -> cloud 100 ms / 1.6 Mbps: {SCISSION}, "
+                "benchmark_data/network_stats.csv"
+            ),
+        ),
     ),
     Setting(
         "scission-wired",
         "Scission's wired setting",
         (20.0, 20.0),
         (45.0, 20.0),
-        ((f"device -> edge 20 ms / 20 Mbps, device -> cloud 45 ms / 20 Mbps: {SCISSION}, "
-         "benchmark_data/network_stats_wired.csv"),),
+        (
+            (
+                f"device -> edge 20 ms / 20 Mbps, device -> cloud 45 ms / 20 Mbps: {SCISSION}, "
+                "benchmark_data/network_stats_wired.csv"
+            ),
+        ),
     ),
     Setting(
         "wifi",
@@ -64,12 +72,16 @@ SETTINGS = (
         (5.0, 150.0),
         (45.0, 20.0),
         (
-            ("device -> edge 150 Mbps: the low end of the 150-300 Mbit/s TCP throughput measured with iperf3 on a busy "
-            "5 GHz 802.11ac channel (50+ associated devices; uplink measured higher, 500+ Mbit/s), M. Sauter, "
-            "'TCP tracing part 4: comparing LTE and Wi-Fi', blog.wirelessmoves.com, July 2022"),
+            (
+                "device -> edge 150 Mbps: the low end of the 150-300 Mbit/s TCP throughput measured with iperf3 on a "
+                "busy 5 GHz 802.11ac channel (50+ associated devices; uplink measured higher, 500+ Mbit/s), M. Sauter, "
+                "'TCP tracing part 4: comparing LTE and Wi-Fi', blog.wirelessmoves.com, July 2022"
+            ),
             "device -> edge 5 ms: an ASSUMED one-hop LAN round trip, no published figure at hand",
-            (f"device -> cloud 45 ms / 20 Mbps: the internet path of Scission's wired setting ({SCISSION}, "
-            "benchmark_data/network_stats_wired.csv)"),
+            (
+                f"device -> cloud 45 ms / 20 Mbps: the internet path of Scission's wired setting ({SCISSION}, "
+                "benchmark_data/network_stats_wired.csv)"
+            ),
         ),
     ),
     Setting(
@@ -78,10 +90,12 @@ SETTINGS = (
         (55.0, 6.3),
         (55.0, 6.3),
         (
-            ("6.3 Mbps: average upload speed of US users on 4G in Q1 2019; 55 ms: the middle of the 44.1-66.4 ms "
-            "latency range it reports across US states; Opensignal, 'State of Mobile: USA', May 2019 (press release "
-            "'Opensignal Benchmarks 5G Readiness with New USA Analysis'). The same radio figures are used for the "
-            "edge and the cloud: the radio link dominates both"),
+            (
+                "6.3 Mbps: average upload speed of US users on 4G in Q1 2019; 55 ms: the middle of the 44.1-66.4 ms "
+                "latency range it reports across US states; Opensignal, 'State of Mobile: USA', May 2019 (press "
+                "release 'Opensignal Benchmarks 5G Readiness with New USA Analysis'). The same radio figures are "
+                "used for the edge and the cloud: the radio link dominates both"
+            ),
         ),
     ),
     Setting(
@@ -90,12 +104,16 @@ SETTINGS = (
         (51.0, 21.08),
         (51.0, 21.08),
         (
-            ("21.08 Mbps: global median 5G upload speed, Q3 2021, Ookla, 'Growing and Slowing: The State of 5G "
-            "Worldwide in 2021' (Dec 2021)"),
-            ("51 ms: the lowest median 5G multi-server latency of the US operators (T-Mobile), Q2 2023, Ookla "
-            "Speedtest "
-            "Intelligence as reported by IEEE ComSoc Technology Blog, 'Ookla Q2-2023 Mobile Network Operator Speed "
-            "Tests'. The same figures are used for the edge and the cloud"),
+            (
+                "21.08 Mbps: global median 5G upload speed, Q3 2021, Ookla, 'Growing and Slowing: The State of 5G "
+                "Worldwide in 2021' (Dec 2021)"
+            ),
+            (
+                "51 ms: the lowest median 5G multi-server latency of the US operators (T-Mobile), Q2 2023, Ookla "
+                "Speedtest "
+                "Intelligence as reported by IEEE ComSoc Technology Blog, 'Ookla Q2-2023 Mobile Network Operator Speed "
+                "Tests'. The same figures are used for the edge and the cloud"
+            ),
         ),
     ),
 )

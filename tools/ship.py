@@ -123,13 +123,17 @@ def _properties(
     memory = host_memory_bytes()
     return {
         names["device"]: SystemProperties(
-            memory_bytes=4e9, compute_w=6.4, idle_w=2.7, trusted=True,
+            memory_bytes=4e9,
+            compute_w=6.4,
+            idle_w=2.7,
+            trusted=True,
             segment_overhead_s=pi.spec.fixed_s,
             provenance=f"segment_overhead_s = the estimate's fixed cost per call ({pi.spec.fixed_s * 1e3:.3f} ms, see "
             f"latency_s); {PI4_OTHER_SOURCE}",
         ),
         names["edge"]: SystemProperties(
-            memory_bytes=float(memory) if memory else None, trusted=False,
+            memory_bytes=float(memory) if memory else None,
+            trusted=False,
             segment_overhead_s=fits["edge"].segment_overhead_s,
             provenance=f"this host, a KVM virtual machine with {cores} cores (a small edge server), profiled when it "
             "reported an Intel Xeon at 2.6 GHz with AVX-512 (instances/specs/host-spec-*.json); the same VM later "
@@ -139,7 +143,10 @@ def _properties(
             "assumption (an edge server the user does not own: raw frames must stay on the device); power not given",
         ),
         names["cloud"]: SystemProperties(
-            memory_bytes=141e9, compute_w=700.0, price_per_s=5.408 / 3600, trusted=False,
+            memory_bytes=141e9,
+            compute_w=700.0,
+            price_per_s=5.408 / 3600,
+            trusted=False,
             segment_overhead_s=fits["cloud"].segment_overhead_s,
             provenance=f"{fits['cloud'].describe()} (nasnet_large excluded: whole-model time only); memory_bytes and "
             f"compute_w (max TDP) from the {H200_SOURCE}; {H200_PRICE_SOURCE}; trusted: false (a public cloud)",
@@ -150,9 +157,7 @@ def _properties(
 def _write_systems(path: Path, props: dict[str, SystemProperties]) -> None:
     data = {
         "notes": ["System properties of the shipped instances; written by python -m tools.ship."],
-        "systems": {
-            name: {k: v for k, v in vars(p).items() if v is not None and v != ""} for name, p in props.items()
-        },
+        "systems": {name: {k: v for k, v in vars(p).items() if v is not None and v != ""} for name, p in props.items()},
     }
     write_json_atomic(path, data)
 
@@ -180,14 +185,13 @@ def _cloud_profile(path: Path, edge: Profile, name: str) -> tuple[Profile, Overh
     nominal = Spec(name, "cloud", 67e12, 4.8e12, fixed_s=fit.segment_overhead_s, source=H200_SOURCE)
     spec = calibrate(nominal, measured).spec
     records = read_json(path)["models"]
-    scaled = [
-        scaled_model(ref, records[n], spec, fit.segment_overhead_s) for n in whole_only if (ref := edge.model(n))
-    ]
+    scaled = [scaled_model(ref, records[n], spec, fit.segment_overhead_s) for n in whole_only if (ref := edge.model(n))]
     note = measured.provenance.note + (
         f" {', '.join(whole_only)}: whole-model time only; its blocks are the roofline estimate (H200 datasheet peaks, "
         f"per-layer cost calibrated on the other models) scaled so that the segment cost plus the net blocks equals "
         "the measured whole-model time."
-        if whole_only else ""
+        if whole_only
+        else ""
     )
     prov = replace(measured.provenance, note=note)
     profile = replace(measured, models=measured.models + tuple(scaled), provenance=prov)
@@ -232,10 +236,16 @@ def ship(out: Path, models: Sequence[str], args: argparse.Namespace) -> list[Pat
         for private, folder in ((False, out), (True, out / "private")):
             path = folder / f"{model}.json"
             instance = build_instance(
-                model, [device, edge, cloud], links, props, network_source=str(net_paths[default.name]),
+                model,
+                [device, edge, cloud],
+                links,
+                props,
+                network_source=str(net_paths[default.name]),
                 name=f"{model}-private" if private else model,
-                provenance=_instance_provenance(model, names, default, private), source=str(path),
-                input_bytes=INPUT_BYTES, privacy_nodes=PRIVACY_NODES if private else 0,
+                provenance=_instance_provenance(model, names, default, private),
+                source=str(path),
+                input_bytes=INPUT_BYTES,
+                privacy_nodes=PRIVACY_NODES if private else 0,
             )
             folder.mkdir(parents=True, exist_ok=True)
             instance.save(path)

@@ -17,11 +17,13 @@ def _fits(fits: dict[str, OverheadFit]) -> list[str]:
     out = [
         "## Segment fixed cost per system",
         "",
-        ("One fixed cost `f` per system, paid once per contiguous segment; block latencies net of it "
-        "(`max(b - f, 0)`). `f` minimises the worst |log(cost model / measured)| of the whole-model time over the "
-        "system's models (`scission_opt.profiler.overhead`). `cost model` = `f + sum(max(b - f, 0))`: the time the "
-        "instances charge for running the whole model on that one system. Goal: within 1.5x for every model, median "
-        "error within 20%."),
+        (
+            "One fixed cost `f` per system, paid once per contiguous segment; block latencies net of it "
+            "(`max(b - f, 0)`). `f` minimises the worst |log(cost model / measured)| of the whole-model time over the "
+            "system's models (`scission_opt.profiler.overhead`). `cost model` = `f + sum(max(b - f, 0))`: the time "
+            "the instances charge for running the whole model on that one system. Goal: within 1.5x for every model, "
+            "median error within 20%."
+        ),
         "",
     ]
     for key, fit in fits.items():
@@ -33,8 +35,10 @@ def _whole_table(device: Profile, edge: Profile, cloud: Profile) -> list[str]:
     out = [
         "## Whole-model latency per system",
         "",
-        ("| model | blocks | device (Pi 4, estimated) ms | edge (this 2-core VM, measured) ms "
-        "| cloud (H200, measured) ms |"),
+        (
+            "| model | blocks | device (Pi 4, estimated) ms | edge (this 2-core VM, measured) ms "
+            "| cloud (H200, measured) ms |"
+        ),
         "|---|---:|---:|---:|---:|",
     ]
     for m in sorted(device.models, key=lambda m: _order().get(m.name, 99)):
@@ -58,9 +62,11 @@ def summary(
     out = [
         "# Figures of the shipped profiles",
         "",
-        ("Written by `python -m tools.ship`. Edge host: "
-        f"{prov.cpu}, {prov.cores} cores (a KVM virtual machine); TensorFlow {prov.tensorflow}; {prov.repeats} timed "
-        f"runs per block; edge profile started {prov.date}."),
+        (
+            "Written by `python -m tools.ship`. Edge host: "
+            f"{prov.cpu}, {prov.cores} cores (a KVM virtual machine); TensorFlow {prov.tensorflow}; {prov.repeats} "
+            f"timed runs per block; edge profile started {prov.date}."
+        ),
         "",
         "## The Raspberry Pi 4 estimate",
         "",

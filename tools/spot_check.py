@@ -35,8 +35,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         busy_before = cpu_busy(1.0)
         timing = time_call(fn, tf.zeros((1, *shape)), repeats=args.repeats, warmup=1)
         row = {
-            "model": name, "threads": args.threads, "whole_median_s": timing.median_s, "q1_s": timing.q1_s,
-            "q3_s": timing.q3_s, "repeats": args.repeats, "cpu_busy_before": round(busy_before, 3),
+            "model": name,
+            "threads": args.threads,
+            "whole_median_s": timing.median_s,
+            "q1_s": timing.q1_s,
+            "q3_s": timing.q3_s,
+            "repeats": args.repeats,
+            "cpu_busy_before": round(busy_before, 3),
         }
         print(json.dumps(row), flush=True)
     return 0

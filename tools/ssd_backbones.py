@@ -29,9 +29,7 @@ def count() -> dict[str, dict[str, int]]:
 
     out = {}
     for name, (cls, kwargs) in BACKBONES.items():
-        model = getattr(keras.applications, cls)(
-            weights=None, include_top=False, input_shape=(300, 300, 3), **kwargs
-        )
+        model = getattr(keras.applications, cls)(weights=None, include_top=False, input_shape=(300, 300, 3), **kwargs)
         fn = tf.function(lambda x, m=model: m(x, training=False), autograph=False)
         concrete = fn.get_concrete_function(tf.TensorSpec((1, 300, 300, 3), tf.float32))
         out[name] = {"flops": int(count_flops(concrete) or 0), "layers": len(model.layers)}

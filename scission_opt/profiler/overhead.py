@@ -167,8 +167,11 @@ def fit_overhead(
     minima = np.flatnonzero(lower)
     for k in sorted(minima[np.argsort(errs[minima])[:5]]):
         f = _golden(arrays, whole, xs[max(k - 1, 0)], xs[min(k + 1, grid - 1)])
-        f, err = (f, _worst_log_error(arrays, whole, f)) if _worst_log_error(arrays, whole, f) <= errs[k] else (
-            float(xs[k]), float(errs[k]))
+        f, err = (
+            (f, _worst_log_error(arrays, whole, f))
+            if _worst_log_error(arrays, whole, f) <= errs[k]
+            else (float(xs[k]), float(errs[k]))
+        )
         if err < best_err - 1e-9:
             best_f, best_err = f, err
     return best_f
@@ -216,8 +219,10 @@ def format_fit(fit: OverheadFit, order: Mapping[str, int] | None = None) -> str:
     out = [
         f"**{fit.system}**: {fit.describe()}",
         "",
-        ("| model | blocks | measured whole ms | sum of blocks ms | sum / measured | cost model ms "
-        "| cost model / measured |"),
+        (
+            "| model | blocks | measured whole ms | sum of blocks ms | sum / measured | cost model ms "
+            "| cost model / measured |"
+        ),
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for m in rows:
