@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._tf import tensorflow
+from .backends import keras_module
 from ..errors import InvalidInstanceError, UnknownNameError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -141,8 +141,7 @@ def build_model(spec: str, input_shape: tuple[int, ...] | None = None, **options
     InvalidInstanceError
         For a model file that does not exist or cannot be loaded, naming the file.
     """
-    tensorflow()
-    import keras
+    keras = keras_module()
 
     if is_model_file(spec):
         if input_shape is not None or options:
@@ -158,8 +157,7 @@ def build_model(spec: str, input_shape: tuple[int, ...] | None = None, **options
 
 
 def _load_file(path: str) -> "keras.Model":
-    tensorflow()
-    import keras
+    keras = keras_module()
 
     p = Path(path)
     if not p.is_file():

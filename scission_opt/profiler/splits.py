@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._tf import tensorflow
+from .backends import keras_module
 from ..errors import InvalidInstanceError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -103,8 +103,7 @@ class Block:
 
 def functional(model: "keras.Model", source: str = "model") -> "keras.Model":
     """The functional graph behind ``model`` (a Sequential model's inner functional model)."""
-    tensorflow()
-    import keras
+    keras = keras_module()
 
     inner = getattr(model, "_functional", None)
     if isinstance(model, keras.Sequential):
@@ -221,8 +220,7 @@ def boundary_tensor(graph: LayerGraph, k: int) -> Any:
 
 def make_blocks(graph: LayerGraph, points: tuple[int, ...] | None = None) -> list[Block]:
     """One sub-model per block, between consecutive split points."""
-    tensorflow()
-    import keras
+    keras = keras_module()
 
     if points is None:
         points = split_points(graph)

@@ -1,0 +1,117 @@
+"""The JAX backend: one ``jax.jit`` over ``Model.stateless_call(training=False)`` per block.
+
+Each block is lowered once (tracing Keras's Python, serially: it holds the GIL)
+and compiled by XLA ahead of time; the compilations of a model's blocks run in
+a thread pool (XLA compiles outside the GIL), and only then is anything timed,
+so the timing runs alone. Every timed call ends with ``block_until_ready``, so
+on a GPU its wall time covers dispatch, the kernels and the wait for them. The
+block's weights are passed as arguments (already on the device), as
+``stateless_call`` wants. FLOPs are XLA's own count of the compiled program
+(``cost_analysis()["flops"]``, a multiply-add counts 2).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import BackendError, Compiled
+
+
+def _flops(compiled: Any) -> int | None:
+    try:
+        analysis = compiled.cost_analysis()
+    except Exception:  # best effort, as for TensorFlow's count: a missing FLOP count is not fatal
+        return None
+    if isinstance(analysis, (list, tuple)):  # older jax: one dict per device program
+        analysis = analysis[0] if analysis else None
+    if not isinstance(analysis, dict) or "flops" not in analysis:
+        return None
+    return int(analysis["flops"])
+
+
+@dataclass(frozen=True)
+class _Lowered:
+    lowered: Any
+    trainable: list[Any]
+    non_trainable: list[Any]
+
+
+@dataclass(frozen=True)
+class JaxBackend:
+    """Keras 3 on JAX / XLA (see :class:`scission_opt.profiler.backends.Backend`)."""
+
+    name: str = "jax"
+    method: str = "one jax.jit of Model.stateless_call per block, XLA-compiled ahead of time, block_until_ready"
+
+    def versions(self) -> tuple[str, str]:
+        import jax
+
+        dev = jax.devices()[0]
+        return jax.__version__, f"{dev.platform}:{dev.id} {dev.device_kind}"
+
+    def set_threads(self, threads: int | None, inter_op: int | None) -> tuple[int, int]:
+        if threads is not None or inter_op is not None:
+            raise BackendError(
+                "--threads applies to the tensorflow and torch backends; for jax on a CPU set XLA_FLAGS before the run"
+            )
+        return 0, 0
+
+    def _lower(self, model: Any, input_shape: tuple[int, ...], dtype: str) -> _Lowered:
+        import jax
+
+        trainable = [v.value for v in model.trainable_variables]
+        non_trainable = [v.value for v in model.non_trainable_variables]
+
+        def run(tv: Any, ntv: Any, x: Any) -> Any:
+            out, _ = model.stateless_call(tv, ntv, x, training=False)
+            return out
+
+        spec = jax.ShapeDtypeStruct((1, *input_shape), dtype)
+        return _Lowered(jax.jit(run).lower(trainable, non_trainable, spec), trainable, non_trainable)
+
+    @staticmethod
+    def _finish(low: _Lowered, compiled: Any) -> Compiled:
+        import jax
+
+        tv, ntv = low.trainable, low.non_trainable
+
+        def call(x: Any) -> Any:
+            return jax.block_until_ready(compiled(tv, ntv, x))
+
+        return Compiled(call=call, flops=lambda: _flops(compiled))
+
+    def compile(self, model: Any, input_shape: tuple[int, ...], dtype: str) -> Compiled:
+        low = self._lower(model, input_shape, dtype)
+        return self._finish(low, low.lowered.compile())
+
+    def compile_all(self, items: Sequence[tuple[Any, tuple[int, ...], str]]) -> list[Compiled]:
+        lowered = [self._lower(*item) for item in items]
+        workers = max(1, min(8, (os.cpu_count() or 1), len(lowered)))
+        with ThreadPoolExecutor(workers) as pool:
+            compiled = list(pool.map(lambda low: low.lowered.compile(), lowered))
+        return [self._finish(low, c) for low, c in zip(lowered, compiled)]
+
+    def to_input(self, array: np.ndarray) -> Any:
+        import jax
+
+        return jax.block_until_ready(jax.device_put(array))
+
+    def to_numpy(self, value: Any) -> np.ndarray:
+        return np.asarray(value)
+
+    def empty_call(self) -> tuple[Callable[[Any], Any], Any]:
+        import jax
+        import jax.numpy as jnp
+
+        arg = jax.device_put(jnp.zeros((1,), jnp.float32))
+        compiled = jax.jit(lambda x: x + 1.0).lower(arg).compile()
+        return (lambda x: jax.block_until_ready(compiled(x))), arg
+
+
+BACKEND = JaxBackend()
