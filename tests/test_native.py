@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
+
+import pytest
+
+# find_spec, not importorskip: importing TensorFlow into this process before OR-Tools is the very crash tested here.
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("tensorflow") is None or importlib.util.find_spec("ortools") is None,
+    reason="needs TensorFlow and OR-Tools",
+)
 
 SOLVE = (
     "import scission_opt as so\n"

@@ -103,3 +103,25 @@ def test_threads_are_recorded(tmp_path, chain_file):
     prov = load_profile(out).provenance
     assert (prov.threads, prov.inter_op_threads) == (1, 1)
     assert "chain: 2 blocks" in done.stdout
+
+
+def test_resume_removes_and_reports_a_checkpoint_temp_file(tmp_path, chain_file, capsys):
+    from scission_opt.cli import main
+
+    out = tmp_path / "p.json"
+    args = ["profile", str(chain_file), "--system", "host", "--tier", "edge", "--repeats", "2", "--no-progress",
+            "-o", str(out)]
+    assert main(args) == 0
+    kept = out.read_text()
+    # What a run killed inside write_json_atomic leaves: the old file intact and a partial temporary one.
+    leftover = tmp_path / ".p.json.k1ll3d00.tmp"
+    leftover.write_text('{"format": "scission-opt/pro')
+    other = tmp_path / ".q.json.k1ll3d00.tmp"  # another file's temporary: not ours to remove
+    other.write_text("{")
+    capsys.readouterr()
+    assert main(args + ["--resume"]) == 0
+    captured = capsys.readouterr()
+    assert not leftover.exists() and other.exists()
+    assert f"removed {leftover}" in captured.err
+    assert "chain: kept from" in captured.out
+    assert json.loads(out.read_text()) == json.loads(kept)
