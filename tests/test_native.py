@@ -27,7 +27,11 @@ def _run(code: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_profiler_loads_tensorflow_after_ortools_so_cpsat_works() -> None:
-    code = "from scission_opt.profiler._tf import tensorflow\ntensorflow()\n" + SOLVE + "print(so.solve(i, 'cpsat').status.value)"
+    code = (
+        "from scission_opt.profiler._tf import tensorflow\ntensorflow()\n"
+        + SOLVE
+        + "print(so.solve(i, 'cpsat').status.value)"
+    )
     proc = _run(code)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip() == "optimal"

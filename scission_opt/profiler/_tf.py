@@ -26,11 +26,12 @@ def tensorflow() -> Any:
     preload_ortools()  # CP-SAT crashes if TensorFlow is loaded first (see scission_opt/_native.py)
     sys.stderr.flush()
     saved = os.dup(2)
+    missing: ImportError | None = None
     with tempfile.TemporaryFile() as sink:
         os.dup2(sink.fileno(), 2)
         try:
-            import tensorflow as tf
             import keras  # noqa: F401  (keras's own import of tensorflow is the noisy one too)
+            import tensorflow as tf
         except ImportError as exc:
             missing = exc
         except BaseException:
@@ -38,8 +39,6 @@ def tensorflow() -> Any:
             sink.seek(0)
             sys.stderr.write(sink.read().decode("utf-8", "replace"))
             raise
-        else:
-            missing = None
         finally:
             os.dup2(saved, 2)
             os.close(saved)

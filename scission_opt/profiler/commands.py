@@ -106,7 +106,9 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     estimated = estimate_file(args.profile, args.spec, args.output, models=args.model)
     if not estimated.models:
         raise InvalidInstanceError("no model to estimate", args.profile, "models")
-    print(f"wrote {args.output}: system {estimated.system} ({estimated.tier}), {len(estimated.models)} models, estimated")
+    print(
+        f"wrote {args.output}: system {estimated.system} ({estimated.tier}), {len(estimated.models)} models, estimated"
+    )
     if args.compare:
         print(format_estimate_error(estimate_error(load_profile(args.compare), estimated)))
     return EXIT_OK
@@ -134,8 +136,12 @@ def register(sub: Any) -> None:
         help="Keras backend that runs and times the blocks: tensorflow (default; a tf.function per block), "
         "jax (a jax.jit of stateless_call per block) or torch (torch.compile, else eager); same blocks on each",
     )
-    p.add_argument("--threads", type=count, default=None, metavar="N", help="intra-op (and inter-op) threads (tensorflow, torch)")
-    p.add_argument("--inter-op-threads", type=count, default=None, metavar="N", help="inter-op threads (default: --threads)")
+    p.add_argument(
+        "--threads", type=count, default=None, metavar="N", help="intra-op (and inter-op) threads (tensorflow, torch)"
+    )
+    p.add_argument(
+        "--inter-op-threads", type=count, default=None, metavar="N", help="inter-op threads (default: --threads)"
+    )
     p.add_argument("--repeats", type=count, default=10, metavar="N", help="timed runs per block (default 10)")
     p.add_argument("--warmup", type=natural, default=1, metavar="N", help="untimed runs first (default 1)")
     p.add_argument("--input-shape", type=_shape, default=None, metavar="H,W,C", help="input shape of registry models")
@@ -148,16 +154,24 @@ def register(sub: Any) -> None:
     p = sub.add_parser("build-instance", help="merge one model's profiles and a network into an instance")
     p.add_argument("model", metavar="MODEL")
     p.add_argument("--profile", action="append", required=True, metavar="PROFILE.json", help="repeat per system")
-    p.add_argument("--network", required=True, metavar="NETWORK", help="CSV source,destination,ping_ms,bandwidth_mbps or JSON")
+    p.add_argument(
+        "--network", required=True, metavar="NETWORK", help="CSV source,destination,ping_ms,bandwidth_mbps or JSON"
+    )
     p.add_argument("--systems", default=None, metavar="SYSTEMS.json", help="memory, power, price, trust per system")
     p.add_argument("--name", default=None, help="instance name (default: the model's)")
     p.add_argument("-o", "--output", required=True, metavar="INSTANCE.json")
     p.set_defaults(func=cmd_build_instance)
 
-    p = sub.add_parser("estimate", help="roofline latencies for hardware you do not have, from a profile's FLOPs and bytes")
+    p = sub.add_parser(
+        "estimate", help="roofline latencies for hardware you do not have, from a profile's FLOPs and bytes"
+    )
     p.add_argument("profile", metavar="PROFILE")
-    p.add_argument("--spec", required=True, metavar="SPEC.json", help="name, tier, peak_flops, memory_bandwidth, fixed_s, source")
+    p.add_argument(
+        "--spec", required=True, metavar="SPEC.json", help="name, tier, peak_flops, memory_bandwidth, fixed_s, source"
+    )
     p.add_argument("-o", "--output", required=True, metavar="PROFILE.json")
     p.add_argument("--model", action="append", default=None, help="only this model (repeatable)")
-    p.add_argument("--compare", default=None, metavar="MEASURED.json", help="print the error against a measured profile")
+    p.add_argument(
+        "--compare", default=None, metavar="MEASURED.json", help="print the error against a measured profile"
+    )
     p.set_defaults(func=cmd_estimate)

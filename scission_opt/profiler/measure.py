@@ -24,7 +24,7 @@ from ..errors import InvalidInstanceError, ScissionError
 from .backends import DEFAULT as DEFAULT_BACKEND
 from .backends import Backend, get_backend
 from .costs import static_costs
-from .models import build_model, canonical_name, input_shape_for, is_model_file, model_label, APPLICATIONS
+from .models import APPLICATIONS, build_model, canonical_name, input_shape_for, is_model_file, model_label
 from .profile import BlockProfile, ModelProfile, Profile, Provenance, load_profile
 from .progress import Progress
 from .splits import layer_graph, make_blocks, split_points
@@ -63,7 +63,7 @@ def host_provenance(
     tf = sys.modules.get("tensorflow")  # recorded whenever it runs in this process, as before
     return Provenance(
         method="measured",
-        date=_dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
+        date=_dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
         cpu=cpu_model(),
         cores=os.cpu_count() or 0,
         threads=threads,
@@ -136,7 +136,8 @@ def profile_model(
     options = dict(options or {})
     label = model_label(spec)
     t_start = time.perf_counter()
-    model = build_model(spec, input_shape, **options)
+    with engine.build_scope():
+        model = build_model(spec, input_shape, **options)
     build_s = time.perf_counter() - t_start
 
     t_trace = time.perf_counter()
@@ -156,7 +157,7 @@ def profile_model(
 
     records = []
     h = x
-    for i, (block, fn) in enumerate(zip(blocks, block_fns)):
+    for i, (block, fn) in enumerate(zip(blocks, block_fns, strict=True)):
         if progress is not None:
             progress.step(i, len(blocks), "blocks")
         t0 = time.perf_counter()
@@ -203,7 +204,7 @@ def profile_model(
 def _max_abs_diff(a: Any, b: Any) -> float:
     xs = a if isinstance(a, (list, tuple)) else [a]
     ys = b if isinstance(b, (list, tuple)) else [b]
-    return max(float(np.max(np.abs(np.asarray(x) - np.asarray(y)))) for x, y in zip(xs, ys))
+    return max(float(np.max(np.abs(np.asarray(x) - np.asarray(y)))) for x, y in zip(xs, ys, strict=True))
 
 
 def profile_models(
@@ -285,7 +286,7 @@ def profile_models(
     if resume and out_path.exists():
         profile = _resumable(load_profile(out_path), profile)
     labels = [model_label(spec) for spec in models]
-    for spec, label in zip(models, labels):
+    for spec, label in zip(models, labels, strict=True):
         kept = profile.model(label)
         if kept is not None:
             wanted = _source_text(spec, input_shape_for(spec, input_shape), dict(options or {}))
@@ -294,7 +295,7 @@ def profile_models(
                     f"{out_path}: models.{label}.source: cannot resume: the file has {kept.source}, "
                     f"this run {wanted}; use the same settings or a new output file"
                 )
-    todo = [(spec, label) for spec, label in zip(models, labels) if profile.model(label) is None]
+    todo = [(spec, label) for spec, label in zip(models, labels, strict=True) if profile.model(label) is None]
     bar = Progress(len(models), enabled=progress)
     try:
         done = len(models) - len(todo)
@@ -332,8 +333,11 @@ def _resumable(existing: Profile, fresh: Profile) -> Profile:
         ("provenance.warmup", existing.provenance.warmup, fresh.provenance.warmup),
         ("provenance.tensorflow", existing.provenance.tensorflow, fresh.provenance.tensorflow),
         ("provenance.backend", existing.provenance.backend, fresh.provenance.backend),
-        ("provenance.backend_version", existing.provenance.backend_version or fresh.provenance.backend_version,
-         fresh.provenance.backend_version),
+        (
+            "provenance.backend_version",
+            existing.provenance.backend_version or fresh.provenance.backend_version,
+            fresh.provenance.backend_version,
+        ),
         ("provenance.device", existing.provenance.device or fresh.provenance.device, fresh.provenance.device),
     ]
     for name, old, new in checks:

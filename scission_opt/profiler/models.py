@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .backends import keras_module
 from ..errors import InvalidInstanceError, UnknownNameError
+from .backends import keras_module
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
@@ -121,7 +121,7 @@ def input_shape_for(spec: str, input_shape: tuple[int, ...] | None = None) -> tu
     return (size, size, 3)
 
 
-def build_model(spec: str, input_shape: tuple[int, ...] | None = None, **options: Any) -> "keras.Model":
+def build_model(spec: str, input_shape: tuple[int, ...] | None = None, **options: Any) -> keras.Model:
     """Build a registry model with ``weights=None``, or load a user's ``.keras`` / ``.h5`` file.
 
     Parameters
@@ -156,7 +156,7 @@ def build_model(spec: str, input_shape: tuple[int, ...] | None = None, **options
         raise InvalidInstanceError(f"cannot build {app.name}: {_first_line(exc)}", app.name, "model") from None
 
 
-def _load_file(path: str) -> "keras.Model":
+def _load_file(path: str) -> keras.Model:
     keras = keras_module()
 
     p = Path(path)

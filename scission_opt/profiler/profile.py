@@ -46,7 +46,7 @@ class BlockProfile:
     flops: int | None
     latency: Timing
 
-    def same_structure(self, other: "BlockProfile") -> str | None:
+    def same_structure(self, other: BlockProfile) -> str | None:
         """How this block differs from ``other`` in anything but timing, or ``None``."""
         for name in ("layers", "output_bytes", "param_bytes"):
             a, b = getattr(self, name), getattr(other, name)
@@ -171,7 +171,11 @@ class Provenance:
         if self.method == "estimated":
             return f"estimated ({self.note})" if self.note else "estimated"
         lib = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}.get(self.backend, self.backend)
-        threads = f"{self.threads} intra-op / {self.inter_op_threads} inter-op {lib} threads" if self.threads else f"{lib}'s default threads"
+        threads = (
+            f"{self.threads} intra-op / {self.inter_op_threads} inter-op {lib} threads"
+            if self.threads
+            else f"{lib}'s default threads"
+        )
         version = self.backend_version or (self.tensorflow if self.backend == "tensorflow" else "")
         where = f" ({self.device})" if self.device and self.device != "cpu" else ""
         return (
@@ -199,7 +203,7 @@ class Profile:
                 return m
         return None
 
-    def with_model(self, model: ModelProfile) -> "Profile":
+    def with_model(self, model: ModelProfile) -> Profile:
         """A copy with ``model`` added (replacing one of the same name)."""
         return replace(self, models=tuple(m for m in self.models if m.name != model.name) + (model,))
 

@@ -61,8 +61,24 @@ def bn_model_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_jax_blocks_match_tensorflow_and_chain_to_the_whole_output(tmp_path, bn_model_file):
     tf_model = profile_model(str(bn_model_file), repeats=2)
     out = tmp_path / "jax.json"
-    cmd = [sys.executable, "-m", "scission_opt", "profile", str(bn_model_file), "--backend", "jax",
-           "--system", "host-jax", "--tier", "edge", "--repeats", "2", "--no-progress", "-o", str(out)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "scission_opt",
+        "profile",
+        str(bn_model_file),
+        "--backend",
+        "jax",
+        "--system",
+        "host-jax",
+        "--tier",
+        "edge",
+        "--repeats",
+        "2",
+        "--no-progress",
+        "-o",
+        str(out),
+    ]
     done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=_env(), timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     profile = load_profile(out)
@@ -77,7 +93,7 @@ def test_jax_blocks_match_tensorflow_and_chain_to_the_whole_output(tmp_path, bn_
     assert [(b.first_layer, b.last_layer) for b in jax_model.blocks] == [
         (b.first_layer, b.last_layer) for b in tf_model.blocks
     ]
-    for jb, tb in zip(jax_model.blocks, tf_model.blocks):
+    for jb, tb in zip(jax_model.blocks, tf_model.blocks, strict=True):
         assert jb.same_structure(tb) is None
         assert (jb.activation_bytes, jb.traffic_bytes) == (tb.activation_bytes, tb.traffic_bytes)
         assert jb.flops is None or jb.flops >= 0
@@ -111,13 +127,15 @@ def _main_without(module: str, *args: str) -> subprocess.CompletedProcess[str]:
         "from scission_opt.cli import main\n"
         f"sys.exit(main({list(args)!r}))\n"
     )
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=_env(),
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, env=_env(), timeout=300
+    )
 
 
 def test_profile_without_tensorflow_is_one_line_and_exit_2(tmp_path):
-    done = _main_without("tensorflow", "profile", "vgg16", "--system", "s", "--tier", "t", "-o",
-                         str(tmp_path / "p.json"))
+    done = _main_without(
+        "tensorflow", "profile", "vgg16", "--system", "s", "--tier", "t", "-o", str(tmp_path / "p.json")
+    )
     assert done.returncode == 2, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: "), done.stderr
@@ -126,8 +144,19 @@ def test_profile_without_tensorflow_is_one_line_and_exit_2(tmp_path):
 
 
 def test_torch_backend_without_torch_is_one_line_and_exit_2(tmp_path):
-    done = _main_without("torch", "profile", "vgg16", "--backend", "torch", "--system", "s", "--tier", "t", "-o",
-                         str(tmp_path / "p.json"))
+    done = _main_without(
+        "torch",
+        "profile",
+        "vgg16",
+        "--backend",
+        "torch",
+        "--system",
+        "s",
+        "--tier",
+        "t",
+        "-o",
+        str(tmp_path / "p.json"),
+    )
     assert done.returncode == 2, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: profile --backend torch needs torch"), done.stderr

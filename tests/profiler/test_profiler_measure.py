@@ -49,15 +49,33 @@ def test_mobilenet_profile_file(mobilenet_profile):
 
 
 def _profile_cmd(out: Path, *models: str) -> list[str]:
-    return [sys.executable, "-m", "scission_opt", "profile", *models, "--system", "host", "--tier", "edge",
-            "--repeats", "2", "--no-progress", "-o", str(out)]
+    return [
+        sys.executable,
+        "-m",
+        "scission_opt",
+        "profile",
+        *models,
+        "--system",
+        "host",
+        "--tier",
+        "edge",
+        "--repeats",
+        "2",
+        "--no-progress",
+        "-o",
+        str(out),
+    ]
 
 
 def test_interrupted_run_resumes_without_redoing(tmp_path, skip_branch_file, chain_file):
     out = tmp_path / "p.json"
     # The first model is quick; the second (a 224x224 VGG16) takes seconds: kill the run during it.
-    proc = subprocess.Popen(_profile_cmd(out, str(skip_branch_file), "vgg16"), cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        _profile_cmd(out, str(skip_branch_file), "vgg16"),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 60
         while not out.exists() and time.monotonic() < deadline and proc.poll() is None:
@@ -70,8 +88,15 @@ def test_interrupted_run_resumes_without_redoing(tmp_path, skip_branch_file, cha
     assert list(first["models"]) == ["skip_branch"]
 
     # Carry on with another quick model in place of VGG16: the first is kept as it was.
-    profile = profile_models([str(skip_branch_file), str(chain_file)], out, system="host", tier="edge",
-                             repeats=2, resume=True, progress=False)
+    profile = profile_models(
+        [str(skip_branch_file), str(chain_file)],
+        out,
+        system="host",
+        tier="edge",
+        repeats=2,
+        resume=True,
+        progress=False,
+    )
     assert [m.name for m in profile.models] == ["skip_branch", "chain"]
     again = json.loads(out.read_text())
     assert again["models"]["skip_branch"] == first["models"]["skip_branch"]
@@ -109,8 +134,19 @@ def test_resume_removes_and_reports_a_checkpoint_temp_file(tmp_path, chain_file,
     from scission_opt.cli import main
 
     out = tmp_path / "p.json"
-    args = ["profile", str(chain_file), "--system", "host", "--tier", "edge", "--repeats", "2", "--no-progress",
-            "-o", str(out)]
+    args = [
+        "profile",
+        str(chain_file),
+        "--system",
+        "host",
+        "--tier",
+        "edge",
+        "--repeats",
+        "2",
+        "--no-progress",
+        "-o",
+        str(out),
+    ]
     assert main(args) == 0
     kept = out.read_text()
     # What a run killed inside write_json_atomic leaves: the old file intact and a partial temporary one.

@@ -24,6 +24,7 @@ each optional.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
@@ -85,6 +86,10 @@ class Backend(Protocol):
 
     def set_threads(self, threads: int | None, inter_op: int | None) -> tuple[int, int]:
         """Set intra-op / inter-op threads before any model runs; return those in force (0: the library's)."""
+        ...
+
+    def build_scope(self) -> contextlib.AbstractContextManager[None]:
+        """A context to build or load models in (JAX: initializers drawn with numpy, see ``jax.numpy_initializers``)."""
         ...
 
     def compile(self, model: Any, input_shape: tuple[int, ...], dtype: str) -> Compiled:

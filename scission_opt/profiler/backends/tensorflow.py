@@ -7,6 +7,7 @@ on the CPU when its outputs are computed, so no extra synchronisation is needed.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +33,9 @@ class TensorFlowBackend:
 
     def set_threads(self, threads: int | None, inter_op: int | None) -> tuple[int, int]:
         return set_threads(threads, inter_op)
+
+    def build_scope(self) -> contextlib.AbstractContextManager[None]:
+        return contextlib.nullcontext()
 
     def compile(self, model: Any, input_shape: tuple[int, ...], dtype: str) -> Compiled:
         from ..costs import count_flops

@@ -12,6 +12,7 @@ eager call (a multiply-add counts 2), best effort.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -64,6 +65,9 @@ class TorchBackend:
             except RuntimeError:  # already fixed once parallel work ran in this process
                 pass
         return torch.get_num_threads(), torch.get_num_interop_threads()
+
+    def build_scope(self) -> contextlib.AbstractContextManager[None]:
+        return contextlib.nullcontext()
 
     def compile(self, model: Any, input_shape: tuple[int, ...], dtype: str) -> Compiled:
         import torch
