@@ -147,7 +147,7 @@ class JaxBackend:
 
     def compile_all(self, items: Sequence[tuple[Any, tuple[int, ...], str]]) -> list[Compiled]:
         lowered = [self._lower(*item) for item in items]
-        workers = max(1, min(8, (os.cpu_count() or 1), len(lowered)))
+        workers = max(1, min(16, (os.cpu_count() or 1), len(lowered)))
         with ThreadPoolExecutor(workers) as pool:
             compiled = list(pool.map(lambda low: low.lowered.compile(), lowered))
         return [self._finish(low, c) for low, c in zip(lowered, compiled, strict=True)]
