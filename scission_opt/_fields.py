@@ -11,6 +11,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any, overload
 
+import numpy as np
+
 from .errors import InvalidInstanceError, quote, unsafe_char
 from .limits import MAX_NAME_CHARS, MAX_NUMBER
 
@@ -119,11 +121,9 @@ class Fields:
         if values is default and default is not _MISSING:
             return values
         if length is not None and len(values) != length:
-            self.fail(
-                f"must have {length} entries (one per node), got {len(values)}",
-                self.sub(key),
-            )
-        return [check_number(v, f"{self.sub(key)}[{i}]", self.source) for i, v in enumerate(values)]
+            self.fail(f"must have {length} entries (one per node), got {len(values)}", self.sub(key))
+        check_numbers(values, self.sub(key), self.source)
+        return list(map(float, values))
 
     def done(self) -> None:
         """Reject fields that were never read: a typo must not pass silently."""
@@ -220,3 +220,21 @@ def check_integer(value: Any, field: str, source: str, *, minimum: int = 0) -> i
     if out > MAX_NUMBER:
         raise InvalidInstanceError(f"must be <= {MAX_NUMBER:g}, got {out:g}", source, field)
     return int(value)
+
+
+def check_numbers(values: Sequence[Any], field: str, source: str | None) -> None:
+    """Every value a finite number in ``[0, MAX_NUMBER]``; names the first bad one.
+
+    A long list is checked with numpy in one pass; only a failing list is walked
+    one value at a time, to name the first bad entry.
+    """
+    try:
+        if not set(map(type, values)) <= {int, float, np.float64}:
+            raise TypeError
+        arr = np.asarray(values, dtype=float)
+        if arr.size == 0 or bool(np.all((arr >= 0) & (arr <= MAX_NUMBER))):  # NaN fails both comparisons
+            return
+    except (TypeError, ValueError, OverflowError):
+        pass
+    for i, v in enumerate(values):
+        check_number(v, f"{field}[{i}]", source or "")

@@ -13,11 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from ._fields import check_integer, check_number, check_string
+from ._fields import check_integer, check_number, check_numbers, check_string
 from .errors import InvalidInstanceError, quote
-from .limits import MAX_NUMBER, MIN_BANDWIDTH_MBPS
+from .limits import MAX_NAME_CHARS, MAX_NUMBER, MIN_BANDWIDTH_MBPS
 
 if TYPE_CHECKING:
     from .problem import Constraints, Instance, Link, Node, System
@@ -28,20 +26,6 @@ def check_text(value: Any, field: str, source: str | None) -> str:
     if value == "":
         return value
     return check_string(value, field, source or "", limit=None)
-
-
-def check_numbers(values: Sequence[Any], field: str, source: str | None) -> None:
-    """Every value a finite number in ``[0, MAX_NUMBER]``; names the first bad one."""
-    try:
-        if not set(map(type, values)) <= {int, float, np.float64}:
-            raise TypeError
-        arr = np.asarray(values, dtype=float)
-        if arr.size == 0 or bool(np.all((arr >= 0) & (arr <= MAX_NUMBER))):  # NaN fails both comparisons
-            return
-    except (TypeError, ValueError, OverflowError):
-        pass
-    for i, v in enumerate(values):
-        check_number(v, f"{field}[{i}]", source or "")
 
 
 def _optional_number(value: Any, field: str, source: str | None, **kw: Any) -> None:

@@ -154,36 +154,19 @@ def _unique(names: Sequence[str], field_path: str, source: str) -> None:
 
 
 def _parse_node(raw: Any, i: int, base: str, source: str) -> Node:
+    # The node checks its own values (with these paths); only the JSON shapes are checked here.
     f = Fields(raw, f"{base}[{i}]", source)
-    name = f.string("name")
-    layers = f.array("layers")
-    if len(layers) != 2:
-        f.fail(f"must be [first, last], got {len(layers)} entries", f.sub("layers"))
-    first = check_integer(layers[0], f.sub("layers") + "[0]", source)
-    last = check_integer(layers[1], f.sub("layers") + "[1]", source)
-    if last < first:
-        f.fail(f"last layer {last} is before first layer {first}", f.sub("layers"))
-    inputs_raw = f.array("inputs", [i - 1] if i else [])
-    inputs = []
-    for j, v in enumerate(inputs_raw):
-        k = check_integer(v, f"{f.sub('inputs')}[{j}]", source)
-        if k >= i:
-            f.fail(
-                f"must name an earlier node (index < {i}), got {k}",
-                f"{f.sub('inputs')}[{j}]",
-            )
-        inputs.append(k)
     node = _build(
         Node,
         source,
         f.path,
-        name=name,
-        layers=(first, last),
-        inputs=tuple(inputs),
-        output_bytes=f.number("output_bytes"),
-        param_bytes=f.number("param_bytes", 0.0),
-        flops=f.number("flops", None),
-        activation_bytes=f.number("activation_bytes", None),
+        name=f.raw("name"),
+        layers=tuple(f.array("layers")),
+        inputs=tuple(f.array("inputs", [i - 1] if i else [])),
+        output_bytes=f.raw("output_bytes"),
+        param_bytes=f.raw("param_bytes", 0.0),
+        flops=f.raw("flops", None),
+        activation_bytes=f.raw("activation_bytes", None),
     )
     f.done()
     return node

@@ -63,6 +63,13 @@ class Node:
         _set(self, "layers", tuple(self.layers))
         _set(self, "inputs", tuple(self.inputs))
         _validate.check_node(self)
+        # checked: now give every field its one type (2.0 -> 2 for indices, ints -> float for sizes)
+        _set(self, "layers", (int(self.layers[0]), int(self.layers[1])))
+        _set(self, "inputs", tuple(int(k) for k in self.inputs))
+        for key in ("output_bytes", "param_bytes", "flops", "activation_bytes"):
+            value = getattr(self, key)
+            if value is not None and type(value) is not float:
+                _set(self, key, float(value))
 
 
 @dataclass(frozen=True)
@@ -85,6 +92,11 @@ class System:
     def __post_init__(self) -> None:
         _set(self, "latency_s", tuple(self.latency_s))
         _validate.check_system(self)
+        _set(self, "latency_s", tuple(map(float, self.latency_s)))
+        for key in ("memory_bytes", "compute_w", "idle_w", "price_per_s", "segment_overhead_s"):
+            value = getattr(self, key)
+            if value is not None and type(value) is not float:
+                _set(self, key, float(value))
 
 
 @dataclass(frozen=True)
@@ -99,6 +111,8 @@ class Link:
 
     def __post_init__(self) -> None:
         _validate.check_link(self)
+        for key in ("latency_ms", "bandwidth_mbps", "tx_power_w"):
+            _set(self, key, float(getattr(self, key)))
 
 
 @dataclass(frozen=True)
