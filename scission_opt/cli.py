@@ -80,7 +80,8 @@ def add_solver_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--objective",
         default=None,
-        help="latency (default), energy, bytes, throughput, price, weighted, an entry-point name, or package.module:name",
+        help="latency (default), energy, bytes, throughput, price, weighted, an entry-point name, "
+        "or package.module:name (command line only: an instance file may name only registered objectives)",
     )
     p.add_argument("--weight", action="append", metavar="NAME=W", help="weight for --objective weighted (repeatable)")
     p.add_argument("--top", type=count, default=1, metavar="K", help="return the K best distinct plans")
