@@ -75,22 +75,18 @@ class WeightedSum:
     def terms(self, instance: "Instance", origin: int | None) -> Terms:
         import numpy as np
 
-        total: Terms | None = None
-        for w, part in self.parts:
-            t = part.terms(instance, origin)  # type: ignore[attr-defined]
-            if total is None:
-                total = Terms(
-                    w * t.node, w * t.hop_fixed, w * t.hop_per_byte, t.boundary_bytes,
-                    w * t.bottleneck_weight, w * t.segment_cost,
-                )
-                continue
-            fixed = np.where(np.isfinite(total.hop_fixed) & np.isfinite(t.hop_fixed), total.hop_fixed + w * t.hop_fixed, np.inf)
-            total = Terms(
-                total.node + w * t.node, fixed, total.hop_per_byte + w * t.hop_per_byte, t.boundary_bytes,
-                total.bottleneck_weight + w * t.bottleneck_weight, total.segment_cost + w * t.segment_cost,
-            )
-        assert total is not None
-        return total
+        parts = [(w, p.terms(instance, origin)) for w, p in self.parts]  # type: ignore[attr-defined]
+        first = parts[0][1]
+        linked = np.logical_and.reduce([np.isfinite(t.hop_fixed) for _, t in parts])
+        fixed = sum(w * np.where(linked, t.hop_fixed, 0.0) for w, t in parts)
+        return Terms(
+            node=sum(w * t.node for w, t in parts),
+            hop_fixed=np.where(linked, fixed, np.inf),
+            hop_per_byte=sum(w * t.hop_per_byte for w, t in parts),
+            boundary_bytes=first.boundary_bytes,
+            bottleneck_weight=float(sum(w * t.bottleneck_weight for w, t in parts)),
+            segment=sum(w * t.segment_cost for w, t in parts),
+        )
 
 
 def solve_exact(
