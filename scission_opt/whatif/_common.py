@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ScissionError
 from ..evaluate import evaluate
-from ..objectives import Objective, Terms, is_additive
+from ..objectives import Objective, Terms
 from ..result import Status
 from ..solve import solve
 
@@ -22,7 +22,7 @@ class NotProvenError(ScissionError):
     """A solve stopped before proving optimality, so an answer built on it would not be exact."""
 
 
-def value_on(instance: "Instance", plan: "Plan", objective: Objective) -> tuple[float, bool]:
+def value_on(instance: Instance, plan: Plan, objective: Objective) -> tuple[float, bool]:
     """``(objective value, feasible)`` of ``plan`` on ``instance``, from the evaluator."""
     metrics = evaluate(instance, plan)
     return float(objective.value(instance, plan, metrics)), metrics.feasible
@@ -39,7 +39,7 @@ class PricedOn:
     """
 
     base: Objective
-    at: "Instance"
+    at: Instance
 
     @property
     def name(self) -> str:
@@ -49,14 +49,14 @@ class PricedOn:
     def weights(self) -> tuple[tuple[str, float], ...]:
         return tuple(getattr(self.base, "weights", ()))
 
-    def value(self, instance: "Instance", plan: "Plan", metrics: Any) -> float:
+    def value(self, instance: Instance, plan: Plan, metrics: Any) -> float:
         return value_on(self.at, plan, self.base)[0]
 
-    def depends_on_origin(self, instance: "Instance") -> bool:
+    def depends_on_origin(self, instance: Instance) -> bool:
         return bool(self.base.depends_on_origin(self.at))  # type: ignore[attr-defined]
 
-    def terms(self, instance: "Instance", origin: int | None) -> Terms:
-        return self.base.terms(self.at, origin)  # type: ignore[attr-defined, no-any-return]
+    def terms(self, instance: Instance, origin: int | None) -> Terms:
+        return self.base.terms(self.at, origin)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,13 +66,13 @@ class WeightedSum:
     parts: tuple[tuple[float, Objective], ...]
     name: str = "weighted_sum"
 
-    def value(self, instance: "Instance", plan: "Plan", metrics: Any) -> float:
+    def value(self, instance: Instance, plan: Plan, metrics: Any) -> float:
         return float(sum(w * p.value(instance, plan, metrics) for w, p in self.parts))
 
-    def depends_on_origin(self, instance: "Instance") -> bool:
+    def depends_on_origin(self, instance: Instance) -> bool:
         return any(p.depends_on_origin(instance) for _, p in self.parts)  # type: ignore[attr-defined]
 
-    def terms(self, instance: "Instance", origin: int | None) -> Terms:
+    def terms(self, instance: Instance, origin: int | None) -> Terms:
         import numpy as np
 
         parts = [(w, p.terms(instance, origin)) for w, p in self.parts]  # type: ignore[attr-defined]
@@ -90,13 +90,13 @@ class WeightedSum:
 
 
 def solve_exact(
-    instance: "Instance",
+    instance: Instance,
     objective: Objective,
-    solver: "str | Solver" = "auto",
+    solver: str | Solver = "auto",
     *,
     top_k: int = 1,
     time_limit: float | None = None,
-) -> list[tuple[float, "Plan"]]:
+) -> list[tuple[float, Plan]]:
     """The ``top_k`` best ``(value, plan)`` pairs, proven; ``[]`` when infeasible.
 
     Raises
@@ -112,7 +112,7 @@ def solve_exact(
     return [(p.objective, p.plan) for p in result.plans]
 
 
-def plan_label(instance: "Instance", plan: "Plan") -> str:
+def plan_label(instance: Instance, plan: Plan) -> str:
     """A short label: ``device[0-5] edge[6-21]`` (node ranges of the used tiers; system when a tier has several)."""
     parts = []
     for t, tier in enumerate(instance.tiers):

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 _SHADES = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999")
 
 
-def plot_sensitivity(instance: "Instance", result: "Sensitivity", path: str) -> None:
+def plot_sensitivity(instance: Instance, result: Sensitivity, path: str) -> None:
     """Objective against the swept parameter (log axis for bandwidth); every interval shaded and labelled.
 
     The curve inside an interval is the interval plan's objective, evaluated
@@ -57,7 +57,7 @@ def plot_sensitivity(instance: "Instance", result: "Sensitivity", path: str) -> 
     _save(fig, path, fmt)
 
 
-def plot_front(instance: "Instance", front: "ParetoFront", path: str) -> None:
+def plot_front(instance: Instance, front: ParetoFront, path: str) -> None:
     """The Pareto front as a staircase, each point labelled with its plan; Scission's choice marked."""
     fmt = image_format(path)
     fig, (ax,) = _figure(8.0, 5.0)
@@ -78,8 +78,15 @@ def plot_front(instance: "Instance", front: "ParetoFront", path: str) -> None:
         for p in front.points[::step]:
             ax.annotate(plan_label(instance, p.plan), p.values, fontsize=6, xytext=(4, 4), textcoords="offset points")
     if front.reference is not None:
-        ax.scatter(*front.reference[0], s=160, facecolors="none", edgecolors="#D55E00", lw=2, zorder=4,
-                   label="Scission's choice (latency only)")
+        ax.scatter(
+            *front.reference[0],
+            s=160,
+            facecolors="none",
+            edgecolors="#D55E00",
+            lw=2,
+            zorder=4,
+            label="Scission's choice (latency only)",
+        )
     ax.set_xlabel(a)
     ax.set_ylabel(b)
     ax.set_title(f"{instance.name}: {a} x {b} Pareto front ({len(front.points)} plans)")

@@ -36,11 +36,17 @@ def add_network_options(p: argparse.ArgumentParser) -> None:
     """``--network``, ``--bandwidth``, ``--link-latency``, ``--input-bytes`` (applied in that order)."""
     p.add_argument("--network", metavar="FILE", help="replace the links by a network file (CSV or JSON)")
     p.add_argument(
-        "--bandwidth", action="append", default=[], metavar="SRC:DST=MBPS",
+        "--bandwidth",
+        action="append",
+        default=[],
+        metavar="SRC:DST=MBPS",
         help="set a link's bandwidth; SRC and DST are tier or system names (repeatable)",
     )
     p.add_argument(
-        "--link-latency", action="append", default=[], metavar="SRC:DST=MS",
+        "--link-latency",
+        action="append",
+        default=[],
+        metavar="SRC:DST=MS",
         help="set a link's fixed latency in ms (repeatable)",
     )
     p.add_argument("--input-bytes", type=float, default=None, metavar="BYTES", help="size of the raw input")
@@ -50,20 +56,24 @@ def add_solve_options(p: argparse.ArgumentParser) -> None:
     """The what-if options of ``solve``."""
     add_network_options(p)
     p.add_argument(
-        "--scenarios", metavar="FILE",
+        "--scenarios",
+        metavar="FILE",
         help="network scenarios: a list of network files (one per line) or JSON with named scenarios and weights",
     )
     p.add_argument(
-        "--robust", choices=("worst", "regret", "expected"), default=None,
+        "--robust",
+        choices=("worst", "regret", "expected"),
+        default=None,
         help="with --scenarios: minimise the worst case (default), the maximum regret or the weighted mean",
     )
     p.add_argument(
-        "--explain", action="store_true",
+        "--explain",
+        action="store_true",
         help="slack of every constraint, the best plan of each other shape, the latency's compute/transfer shares",
     )
 
 
-def apply_network_options(args: argparse.Namespace, instance: "Instance") -> "Instance":
+def apply_network_options(args: argparse.Namespace, instance: Instance) -> Instance:
     from .overrides import apply_overrides
 
     return apply_overrides(
@@ -75,7 +85,7 @@ def apply_network_options(args: argparse.Namespace, instance: "Instance") -> "In
     )
 
 
-def solve_hook(args: argparse.Namespace, instance: "Instance") -> tuple["Instance", int | None]:
+def solve_hook(args: argparse.Namespace, instance: Instance) -> tuple[Instance, int | None]:
     """Called by ``solve`` after loading: applies the overrides; answers ``--scenarios`` itself.
 
     Returns the (changed) instance and, when this hook answered, the exit code.
@@ -90,8 +100,13 @@ def solve_hook(args: argparse.Namespace, instance: "Instance") -> tuple["Instanc
 
     scenarios = load_scenarios(args.scenarios, instance)
     result = robust_plan(
-        instance, scenarios, args.robust or "worst",
-        objective=args.objective, weights=_weights(args.weight), solver=args.solver, time_limit=args.time_limit,
+        instance,
+        scenarios,
+        args.robust or "worst",
+        objective=args.objective,
+        weights=_weights(args.weight),
+        solver=args.solver,
+        time_limit=args.time_limit,
     )
     if args.json:
         print(json.dumps(result.to_dict(instance), indent=1))
@@ -100,7 +115,7 @@ def solve_hook(args: argparse.Namespace, instance: "Instance") -> tuple["Instanc
     return instance, EXIT_OK if result.plan is not None else EXIT_INFEASIBLE
 
 
-def explain_result(args: argparse.Namespace, instance: "Instance", result: "SolveResult") -> dict[str, Any] | None:
+def explain_result(args: argparse.Namespace, instance: Instance, result: SolveResult) -> dict[str, Any] | None:
     """``--explain``: prints the explanation (text mode) and returns it as a dict (for ``--json``)."""
     if not getattr(args, "explain", False) or result.plan is None:
         return None
@@ -125,8 +140,14 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         image_format(args.plot)
     instance = apply_network_options(args, load_instance(args.instance))
     result = sensitivity(
-        instance, args.link, bandwidth=args.bandwidth_range, latency=args.latency_range,
-        objective=args.objective, weights=_weights(args.weight), solver=args.solver, time_limit=args.time_limit,
+        instance,
+        args.link,
+        bandwidth=args.bandwidth_range,
+        latency=args.latency_range,
+        objective=args.objective,
+        weights=_weights(args.weight),
+        solver=args.solver,
+        time_limit=args.time_limit,
     )
     if args.json:
         print(json.dumps(result.to_dict(instance), indent=1))
@@ -166,8 +187,13 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser("sensitivity", help="exact bandwidth (or link latency) breakpoints of the optimal plan")
     p.add_argument("instance")
-    p.add_argument("--link", action="append", required=True, metavar="SRC:DST",
-                   help="link to sweep, tier or system names (repeatable: all scaled by one factor)")
+    p.add_argument(
+        "--link",
+        action="append",
+        required=True,
+        metavar="SRC:DST",
+        help="link to sweep, tier or system names (repeatable: all scaled by one factor)",
+    )
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--bandwidth", dest="bandwidth_range", type=_range, metavar="LO:HI", help="Mbps range")
     group.add_argument("--latency", dest="latency_range", type=_range, metavar="LO:HI", help="link latency range, ms")

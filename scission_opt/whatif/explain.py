@@ -49,7 +49,7 @@ class ShapeRow:
     """The best plan of one shape; ``breaks`` lists the constraints it violates when none meets them all."""
 
     shape: str
-    plan: "Plan | None"
+    plan: Plan | None
     objective: float
     breaks: tuple[str, ...]
 
@@ -65,11 +65,18 @@ class Explanation:
     compute_share: float | None
     transfer_share: float | None
 
-    def to_dict(self, instance: "Instance") -> dict[str, Any]:
+    def to_dict(self, instance: Instance) -> dict[str, Any]:
         return {
             "objective": self.objective,
             "constraints": [
-                {"group": s.group, "what": s.what, "value": s.value, "limit": s.limit, "slack": s.slack, "tight": s.tight}
+                {
+                    "group": s.group,
+                    "what": s.what,
+                    "value": s.value,
+                    "limit": s.limit,
+                    "slack": s.slack,
+                    "tight": s.tight,
+                }
                 for s in self.slacks
             ],
             "binding": list(self.binding),
@@ -89,7 +96,7 @@ class Explanation:
         }
 
 
-def _slacks(instance: "Instance", plan: "Plan", m: Metrics) -> list[Slack]:
+def _slacks(instance: Instance, plan: Plan, m: Metrics) -> list[Slack]:
     c, tiers = instance.constraints, instance.tiers
     out = []
     if c.deadline_s is not None:
@@ -104,7 +111,14 @@ def _slacks(instance: "Instance", plan: "Plan", m: Metrics) -> list[Slack]:
             out.append(Slack("compute_time_limits", f"{tier} compute, s", m.compute_s[t], c.compute_time_limit_s[t]))  # type: ignore[arg-type]
         pct = c.compute_time_limit_pct[t]
         if pct is not None:
-            out.append(Slack("compute_time_pct_limits", f"{tier} compute, s ({pct:g}% of total)", m.compute_s[t], pct / 100 * total))
+            out.append(
+                Slack(
+                    "compute_time_pct_limits",
+                    f"{tier} compute, s ({pct:g}% of total)",
+                    m.compute_s[t],
+                    pct / 100 * total,
+                )
+            )
         if plan.used(t):
             system = instance.systems[instance.system_index[plan.systems[t]]]  # type: ignore[index]
             if system.memory_bytes is not None:
@@ -112,20 +126,20 @@ def _slacks(instance: "Instance", plan: "Plan", m: Metrics) -> list[Slack]:
     return out
 
 
-def _without(instance: "Instance", group: str) -> "Instance":
+def _without(instance: Instance, group: str) -> Instance:
     if group == "memory":
         return instance.replace(systems=tuple(dataclasses.replace(s, memory_bytes=None) for s in instance.systems))
     return instance.replace(constraints=instance.constraints.without(group, instance.n_tiers))
 
 
-def _groups(instance: "Instance") -> list[str]:
+def _groups(instance: Instance) -> list[str]:
     groups = list(instance.constraints.groups(instance.n_tiers))
     if any(s.memory_bytes is not None for s in instance.systems):
         groups.append("memory")
     return groups
 
 
-def _shapes(instance: "Instance") -> list[tuple[str, list[frozenset[int]]]]:
+def _shapes(instance: Instance) -> list[tuple[str, list[frozenset[int]]]]:
     T = instance.n_tiers
     out = [(f"all on {tier}", [frozenset([t])]) for t, tier in enumerate(instance.tiers)]
     for size, name in ((2, "best two-tier split"), (3, "best three-tier split")):
@@ -134,7 +148,9 @@ def _shapes(instance: "Instance") -> list[tuple[str, list[frozenset[int]]]]:
     return out
 
 
-def _best_of_shape(instance: "Instance", used_sets: list[frozenset[int]], obj: Objective, solver: str):  # type: ignore[no-untyped-def]
+def _best_of_shape(
+    instance: Instance, used_sets: list[frozenset[int]], obj: Objective, solver: str
+) -> tuple[float, Plan] | None:
     """Best ``(value, plan)`` over the tier sets, under ``instance``'s constraints (``None`` if none)."""
     best = None
     T = instance.n_tiers
@@ -150,23 +166,26 @@ def _best_of_shape(instance: "Instance", used_sets: list[frozenset[int]], obj: O
     return best
 
 
-def _bare(instance: "Instance") -> "Instance":
+def _bare(instance: Instance) -> Instance:
     """The instance without constraints or memory caps (the shape alone decides)."""
     T = instance.n_tiers
     return instance.replace(
         constraints=Constraints(
-            allowed_systems=(None,) * T, excluded_systems=((),) * T, upload_limit_bytes=(None,) * T,
-            compute_time_limit_s=(None,) * T, compute_time_limit_pct=(None,) * T,
+            allowed_systems=(None,) * T,
+            excluded_systems=((),) * T,
+            upload_limit_bytes=(None,) * T,
+            compute_time_limit_s=(None,) * T,
+            compute_time_limit_pct=(None,) * T,
         ),
         systems=tuple(dataclasses.replace(s, memory_bytes=None) for s in instance.systems),
     )
 
 
 def explain(
-    instance: "Instance",
-    result: "SolveResult",
+    instance: Instance,
+    result: SolveResult,
     *,
-    objective: "str | Objective | None" = None,
+    objective: str | Objective | None = None,
     weights: dict[str, float] | None = None,
     solver: str = "auto",
 ) -> Explanation:
@@ -205,7 +224,7 @@ def explain(
     )
 
 
-def format_explanation(instance: "Instance", e: Explanation) -> str:
+def format_explanation(instance: Instance, e: Explanation) -> str:
     lines = [f"why this plan ({e.objective_name} = {e.objective:.6g}):"]
     if e.compute_share is not None:
         lines.append(f"  latency: {e.compute_share:.1%} compute, {e.transfer_share:.1%} transfer")
@@ -231,7 +250,5 @@ def format_explanation(instance: "Instance", e: Explanation) -> str:
         rel = f" ({worse / e.objective:+.1%})" if e.objective else ""
         verdict = f"worse by {worse:.6g}{rel}" if worse >= 0 else f"better by {-worse:.6g}{rel}"
         status = f"breaks {', '.join(r.breaks)}" if r.breaks else "feasible"
-        lines.append(
-            f"    {r.shape}: {plan_label(instance, r.plan)}: {r.objective:.6g}, {verdict}; {status}"
-        )
+        lines.append(f"    {r.shape}: {plan_label(instance, r.plan)}: {r.objective:.6g}, {verdict}; {status}")
     return "\n".join(lines)

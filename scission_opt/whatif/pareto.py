@@ -34,7 +34,7 @@ class ParetoPoint:
     """One non-dominated point with a plan that attains it (values from the evaluator)."""
 
     values: tuple[float, float]
-    plan: "Plan"
+    plan: Plan
     supported: bool
 
 
@@ -44,23 +44,32 @@ class ParetoFront:
 
     objectives: tuple[str, str]
     points: tuple[ParetoPoint, ...]
-    reference: "tuple[tuple[float, float], Plan] | None"
+    reference: tuple[tuple[float, float], Plan] | None
     solves: int
     plans_ranked: int
     wall_time_s: float
     proven: bool = True
 
-    def to_dict(self, instance: "Instance") -> dict[str, Any]:
+    def to_dict(self, instance: Instance) -> dict[str, Any]:
         a, b = self.objectives
         return {
             "objectives": list(self.objectives),
             "points": [
-                {a: p.values[0], b: p.values[1], "supported": p.supported, "label": plan_label(instance, p.plan),
-                 "plan": p.plan.to_dict(instance)}
+                {
+                    a: p.values[0],
+                    b: p.values[1],
+                    "supported": p.supported,
+                    "label": plan_label(instance, p.plan),
+                    "plan": p.plan.to_dict(instance),
+                }
                 for p in self.points
             ],
-            "scission_choice": None if self.reference is None else {
-                a: self.reference[0][0], b: self.reference[0][1], "label": plan_label(instance, self.reference[1]),
+            "scission_choice": None
+            if self.reference is None
+            else {
+                a: self.reference[0][0],
+                b: self.reference[0][1],
+                "label": plan_label(instance, self.reference[1]),
             },
             "proven": self.proven,
             "solves": self.solves,
@@ -70,14 +79,16 @@ class ParetoFront:
 
 
 class _Search:
-    def __init__(self, instance: "Instance", objectives: tuple[Objective, Objective], solver: str, time_limit: float | None):
+    def __init__(
+        self, instance: Instance, objectives: tuple[Objective, Objective], solver: str, time_limit: float | None
+    ):
         self.instance, self.objectives, self.solver, self.time_limit = instance, objectives, solver, time_limit
         self.solves = 0
         self.ranked = 0
         self.proven = True
         self._values: dict[Plan, tuple[float, float]] = {}
 
-    def values(self, plan: "Plan") -> tuple[float, float]:
+    def values(self, plan: Plan) -> tuple[float, float]:
         hit = self._values.get(plan)
         if hit is None:
             f1 = value_on(self.instance, plan, self.objectives[0])[0]
@@ -85,7 +96,7 @@ class _Search:
             hit = self._values[plan] = (f1, f2)
         return hit
 
-    def ranking(self, w1: float, w2: float, k: int) -> list[tuple[float, "Plan"]]:
+    def ranking(self, w1: float, w2: float, k: int) -> list[tuple[float, Plan]]:
         """The ``k`` best plans by ``w1 f1 + w2 f2`` (weights normalised to sum 1)."""
         total = w1 + w2
         objective = WeightedSum(((w1 / total, self.objectives[0]), (w2 / total, self.objectives[1])))
@@ -94,7 +105,7 @@ class _Search:
         self.ranked += len(found)
         return [(w1 * self.values(p)[0] + w2 * self.values(p)[1], p) for _, p in found]
 
-    def lexicographic(self, first: int) -> "tuple[tuple[float, float], Plan] | None":
+    def lexicographic(self, first: int) -> tuple[tuple[float, float], Plan] | None:
         """The plan minimising objective ``first``, ties broken by the other (ranking while tied)."""
         w = (1.0, 0.0) if first == 0 else (0.0, 1.0)
         k = FIRST_K
@@ -112,7 +123,7 @@ class _Search:
             k *= 4
 
 
-def _dichotomic(search: _Search, a: tuple[tuple[float, float], "Plan"], b: tuple[tuple[float, float], "Plan"]) -> list:
+def _dichotomic(search: _Search, a: tuple[tuple[float, float], Plan], b: tuple[tuple[float, float], Plan]) -> list:
     """Extreme supported points strictly between ``a`` (best in f1) and ``b`` (best in f2)."""
     (a1, a2), (b1, b2) = a[0], b[0]
     w1, w2 = a2 - b2, b1 - a1
@@ -134,7 +145,7 @@ def _nadir_bound(w1: float, w2: float, chain: list[tuple[float, float]]) -> floa
     return max(w1 * q[0] + w2 * p[1] for p, q in zip(chain, chain[1:]))
 
 
-def _triangle(search: _Search, a: tuple[tuple[float, float], "Plan"], b: tuple[tuple[float, float], "Plan"]) -> list:
+def _triangle(search: _Search, a: tuple[tuple[float, float], Plan], b: tuple[tuple[float, float], Plan]) -> list:
     """Non-dominated points strictly inside the triangle of ``a`` and ``b`` (phase 2)."""
     (a1, a2), (b1, b2) = a[0], b[0]
     w1, w2 = a2 - b2, b1 - a1
@@ -178,7 +189,7 @@ def _front(points: dict[tuple[float, float], Any] | list[tuple[float, float]]) -
 
 
 def pareto_front(
-    instance: "Instance",
+    instance: Instance,
     objectives: list[str] | tuple[str, ...],
     *,
     solver: str = "auto",
@@ -204,8 +215,9 @@ def pareto_front(
     left = search.lexicographic(0)
     reference = _scission_choice(instance, search, solver, time_limit)
     if left is None:
-        return ParetoFront((objs[0].name, objs[1].name), (), reference, search.solves, search.ranked,
-                           time.perf_counter() - started)
+        return ParetoFront(
+            (objs[0].name, objs[1].name), (), reference, search.solves, search.ranked, time.perf_counter() - started
+        )
     right = search.lexicographic(1)
     assert right is not None
     supported = [left] if close(left[0][0], right[0][0]) and close(left[0][1], right[0][1]) else [left, right]
@@ -216,12 +228,19 @@ def pareto_front(
         points += [ParetoPoint(f, p, False) for f, p in _triangle(search, a, b)]
     points.sort(key=lambda p: p.values)
     return ParetoFront(
-        (objs[0].name, objs[1].name), tuple(points), reference, search.solves, search.ranked,
-        time.perf_counter() - started, search.proven,
+        (objs[0].name, objs[1].name),
+        tuple(points),
+        reference,
+        search.solves,
+        search.ranked,
+        time.perf_counter() - started,
+        search.proven,
     )
 
 
-def _scission_choice(instance: "Instance", search: _Search, solver: str, time_limit: float | None):  # type: ignore[no-untyped-def]
+def _scission_choice(
+    instance: Instance, search: _Search, solver: str, time_limit: float | None
+) -> tuple[tuple[float, float], Plan] | None:
     """The latency-optimal plan (what Scission would pick), with its two objective values."""
     found = solve_exact(instance, get_objective("latency"), solver, time_limit=time_limit)
     search.solves += 1
@@ -231,7 +250,7 @@ def _scission_choice(instance: "Instance", search: _Search, solver: str, time_li
     return search.values(plan), plan
 
 
-def format_front(instance: "Instance", front: ParetoFront) -> str:
+def format_front(instance: Instance, front: ParetoFront) -> str:
     a, b = front.objectives
     lines = [
         f"Pareto front of {a} x {b}: {len(front.points)} point(s) "
@@ -240,8 +259,10 @@ def format_front(instance: "Instance", front: ParetoFront) -> str:
         + ("" if front.proven else "; NOT proven complete (ranking limit reached)"),
         "",
     ]
-    rows = [[f"{p.values[0]:.6g}", f"{p.values[1]:.6g}", "yes" if p.supported else "no", plan_label(instance, p.plan)]
-            for p in front.points]
+    rows = [
+        [f"{p.values[0]:.6g}", f"{p.values[1]:.6g}", "yes" if p.supported else "no", plan_label(instance, p.plan)]
+        for p in front.points
+    ]
     header = [a, b, "supported", "plan"]
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines.append("  ".join(h.ljust(w) for h, w in zip(header, widths)))

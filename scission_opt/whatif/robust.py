@@ -40,7 +40,7 @@ class Scenario:
 
     name: str
     weight: float
-    instance: "Instance"
+    instance: Instance
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class ScenarioRow:
     weight: float
     value: float
     optimum: float
-    optimum_plan: "Plan"
+    optimum_plan: Plan
 
     @property
     def regret(self) -> float:
@@ -64,14 +64,14 @@ class RobustResult:
 
     criterion: str
     objective_name: str
-    plan: "Plan | None"
+    plan: Plan | None
     score: float
     rows: tuple[ScenarioRow, ...]
     plans_ranked: int
     wall_time_s: float
     message: str = ""
 
-    def to_dict(self, instance: "Instance") -> dict[str, Any]:
+    def to_dict(self, instance: Instance) -> dict[str, Any]:
         return {
             "criterion": self.criterion,
             "objective": self.objective_name,
@@ -97,7 +97,7 @@ class RobustResult:
         }
 
 
-def load_scenarios(path: str, instance: "Instance") -> list[Scenario]:
+def load_scenarios(path: str, instance: Instance) -> list[Scenario]:
     """Read ``--scenarios FILE``: JSON, or a text list of network files (one per line, ``#`` comments).
 
     JSON: ``{"scenarios": [{"name", "network", "weight"?}, ...]}`` (or the bare
@@ -113,7 +113,7 @@ def load_scenarios(path: str, instance: "Instance") -> list[Scenario]:
         data = parse_json(text, path)
         items = data.get("scenarios") if isinstance(data, dict) else data
         if not isinstance(items, list) or not items:
-            raise InvalidInstanceError("must be a non-empty list of scenarios (or {\"scenarios\": [...]})", path)
+            raise InvalidInstanceError('must be a non-empty list of scenarios (or {"scenarios": [...]})', path)
         for i, item in enumerate(items):
             entries.append(_json_entry(item, i, path))
     else:
@@ -171,11 +171,11 @@ def _score(criterion: str, values: list[float], optima: list[float], weights: li
 
 
 def robust_plan(
-    instance: "Instance",
+    instance: Instance,
     scenarios: list[Scenario],
     criterion: str = "worst",
     *,
-    objective: "str | Objective | None" = None,
+    objective: str | Objective | None = None,
     weights: dict[str, float] | None = None,
     solver: str = "auto",
     time_limit: float | None = None,
@@ -192,8 +192,16 @@ def robust_plan(
     for s in scenarios:
         found = solve_exact(s.instance, obj, solver, time_limit=time_limit)
         if not found:
-            return RobustResult(criterion, obj.name, None, math.nan, (), 0, time.perf_counter() - started,
-                                f"scenario {s.name!r} has no feasible plan")
+            return RobustResult(
+                criterion,
+                obj.name,
+                None,
+                math.nan,
+                (),
+                0,
+                time.perf_counter() - started,
+                f"scenario {s.name!r} has no feasible plan",
+            )
         own.append(found[0])
     optima = [v for v, _ in own]
     mean = WeightedSum(tuple((s.weight, PricedOn(obj, s.instance)) for s in scenarios))
@@ -223,15 +231,21 @@ def robust_plan(
         k *= 4
     message = "" if done else f"stopped after ranking {ranked} plans (limit {MAX_K}): not proven"
     if best is None:
-        return RobustResult(criterion, obj.name, None, math.nan, (), ranked, time.perf_counter() - started,
-                            message or "no plan meets the constraints of every scenario")
-    rows = tuple(
-        ScenarioRow(s.name, s.weight, v, o, p) for s, v, (o, p) in zip(scenarios, best[2], own)
-    )
+        return RobustResult(
+            criterion,
+            obj.name,
+            None,
+            math.nan,
+            (),
+            ranked,
+            time.perf_counter() - started,
+            message or "no plan meets the constraints of every scenario",
+        )
+    rows = tuple(ScenarioRow(s.name, s.weight, v, o, p) for s, v, (o, p) in zip(scenarios, best[2], own))
     return RobustResult(criterion, obj.name, best[1], best[0], rows, ranked, time.perf_counter() - started, message)
 
 
-def format_robust(instance: "Instance", result: RobustResult) -> str:
+def format_robust(instance: Instance, result: RobustResult) -> str:
     """The robust plan, then per scenario its value, the scenario's own optimum and the regret."""
     head = f"robust plan ({result.criterion} {result.objective_name}) over {len(result.rows)} scenarios"
     if result.plan is None:
@@ -243,8 +257,15 @@ def format_robust(instance: "Instance", result: RobustResult) -> str:
     if result.message:
         lines.append(result.message)
     rows = [
-        [r.name, f"{r.weight:.3g}", f"{r.value:.6g}", f"{r.optimum:.6g}", f"{r.regret:.6g}",
-         f"{(r.value / r.optimum - 1) * 100 if r.optimum else 0.0:+.1f}%", plan_label(instance, r.optimum_plan)]
+        [
+            r.name,
+            f"{r.weight:.3g}",
+            f"{r.value:.6g}",
+            f"{r.optimum:.6g}",
+            f"{r.regret:.6g}",
+            f"{(r.value / r.optimum - 1) * 100 if r.optimum else 0.0:+.1f}%",
+            plan_label(instance, r.optimum_plan),
+        ]
         for r in result.rows
     ]
     header = ["scenario", "weight", "robust plan", "own optimum", "regret", "worse by", "own optimal plan"]
@@ -255,5 +276,5 @@ def format_robust(instance: "Instance", result: RobustResult) -> str:
     return "\n".join(lines)
 
 
-def feasible_everywhere(scenarios: list[Scenario], plan: "Plan") -> bool:
+def feasible_everywhere(scenarios: list[Scenario], plan: Plan) -> bool:
     return all(evaluate(s.instance, plan).feasible for s in scenarios)

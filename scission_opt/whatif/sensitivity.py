@@ -34,7 +34,7 @@ import numpy as np
 from ..errors import InvalidInstanceError, UnsupportedError
 from ..evaluate import LIMIT_RTOL, evaluate, limit_slack
 from ..objectives import Objective, get_objective, is_additive
-from ._common import PricedOn, close, plan_label, solve_exact, value_on
+from ._common import PricedOn, plan_label, solve_exact, value_on
 from .overrides import LinkSelector, parse_selector, select_links, with_links
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ class Interval:
 
     lo: float
     hi: float
-    plan: "Plan | None"
+    plan: Plan | None
     objective_lo: float
     objective_hi: float
     label: str
@@ -78,14 +78,14 @@ class Sensitivity:
     def unit(self) -> str:
         return "mbps" if self.parameter == "bandwidth_mbps" else "ms"
 
-    def plan_at(self, x: float) -> "Plan | None":
+    def plan_at(self, x: float) -> Plan | None:
         """The interval plan at parameter value ``x`` (the first interval holding it)."""
         for iv in self.intervals:
             if iv.lo <= x <= iv.hi:
                 return iv.plan
         raise ValueError(f"{x} is outside the swept range")
 
-    def to_dict(self, instance: "Instance") -> dict[str, Any]:
+    def to_dict(self, instance: Instance) -> dict[str, Any]:
         u = self.unit
         return {
             "parameter": self.parameter,
@@ -113,7 +113,12 @@ class _Sweep:
     """The instance as a function of ``u`` and the exact solves the search needs."""
 
     def __init__(
-        self, instance: "Instance", links: list[int], parameter: str, objective: Objective, solver: str,
+        self,
+        instance: Instance,
+        links: list[int],
+        parameter: str,
+        objective: Objective,
+        solver: str,
         time_limit: float | None,
     ):
         self.instance, self.links, self.parameter = instance, links, parameter
@@ -132,7 +137,7 @@ class _Sweep:
     def from_u(self, u: float) -> float:
         return 1.0 / u if self.parameter == "bandwidth_mbps" else u
 
-    def at(self, u: float) -> "Instance":
+    def at(self, u: float) -> Instance:
         """The instance with the parameter set: bandwidths scaled together so the first named link runs at 1/u."""
         hit = self._cache.get(u)
         if hit is not None:
@@ -149,7 +154,7 @@ class _Sweep:
             self._cache[u] = out
         return out
 
-    def solve(self, freeze: float, u: float) -> "tuple[float, Plan] | None":
+    def solve(self, freeze: float, u: float) -> tuple[float, Plan] | None:
         """Best plan of the relaxation (constraints at ``freeze``, costs at ``u``); ``None`` if it has none."""
         self.solves += 1
         if self.solves > MAX_SOLVES:
@@ -157,13 +162,15 @@ class _Sweep:
         if not self.coupled or freeze == u:
             found = solve_exact(self.at(u), self.objective, self.solver, time_limit=self.time_limit)
         else:
-            found = solve_exact(self.at(freeze), PricedOn(self.objective, self.at(u)), self.solver, time_limit=self.time_limit)
+            found = solve_exact(
+                self.at(freeze), PricedOn(self.objective, self.at(u)), self.solver, time_limit=self.time_limit
+            )
         if not found:
             return None
         plan = found[0][1]
         return self.value(plan, u), plan
 
-    def line(self, plan: "Plan") -> tuple[float, float]:
+    def line(self, plan: Plan) -> tuple[float, float]:
         """``(alpha, beta)`` with the plan's objective ``alpha + beta * u``."""
         hit = self._lines.get(plan)
         if hit is None:
@@ -175,11 +182,11 @@ class _Sweep:
             self._lines[plan] = hit
         return hit
 
-    def value(self, plan: "Plan", u: float) -> float:
+    def value(self, plan: Plan, u: float) -> float:
         alpha, beta = self.line(plan)
         return alpha + beta * u
 
-    def threshold(self, plan: "Plan") -> float:
+    def threshold(self, plan: Plan) -> float:
         """Largest ``u`` at which ``plan`` meets the network-dependent constraints (inf if always)."""
         if not self.coupled:
             return math.inf
@@ -202,7 +209,7 @@ class _Sweep:
     u_range: tuple[float, float] = (0.0, 0.0)
 
 
-def _envelope(sw: _Sweep, freeze: float, a: float, pa: "Plan", b: float, pb: "Plan") -> list[tuple[float, float, "Plan"]]:
+def _envelope(sw: _Sweep, freeze: float, a: float, pa: Plan, b: float, pb: Plan) -> list[tuple[float, float, Plan]]:
     """Pieces of the relaxation's lower envelope on ``[a, b]``; ``pa`` optimal at ``a``, ``pb`` at ``b``."""
     if pa == pb or sw.value(pa, b) <= sw.value(pb, b) + _tol(sw.value(pb, b)):
         return [(a, b, pa)]
@@ -223,7 +230,7 @@ def _tol(v: float) -> float:
     return 1e-9 * abs(v) + 1e-15
 
 
-def _next_freeze(sw: _Sweep, plan: "Plan", u: float) -> float:
+def _next_freeze(sw: _Sweep, plan: Plan, u: float) -> float:
     """A ``u`` just past ``plan``'s threshold where the evaluator finds it infeasible."""
     step = FREEZE_STEP
     nxt = u * (1 + step) + 1e-15
@@ -233,7 +240,7 @@ def _next_freeze(sw: _Sweep, plan: "Plan", u: float) -> float:
     return nxt
 
 
-def _pieces(sw: _Sweep) -> list[tuple[float, float, "Plan | None"]]:
+def _pieces(sw: _Sweep) -> list[tuple[float, float, Plan | None]]:
     """The proven pieces over ``sw.u_range``, in increasing ``u``."""
     u_lo, u_hi = sw.u_range
     out: list[tuple[float, float, Plan | None]] = []
@@ -261,7 +268,7 @@ def _pieces(sw: _Sweep) -> list[tuple[float, float, "Plan | None"]]:
         start = restart
 
 
-def _merge(pieces: list[tuple[float, float, "Plan | None"]]) -> list[tuple[float, float, "Plan | None"]]:
+def _merge(pieces: list[tuple[float, float, Plan | None]]) -> list[tuple[float, float, Plan | None]]:
     out: list[tuple[float, float, Plan | None]] = []
     for a, b, plan in pieces:
         if out and out[-1][2] == plan:
@@ -271,7 +278,7 @@ def _merge(pieces: list[tuple[float, float, "Plan | None"]]) -> list[tuple[float
     return out
 
 
-def check_affine(instance_at: Callable[[float], "Instance"], objective: Objective, us: Sequence[float]) -> None:
+def check_affine(instance_at: Callable[[float], Instance], objective: Objective, us: Sequence[float]) -> None:
     """Refuse an objective whose terms are not affine in ``u`` (checked at three values) or that uses the bottleneck."""
     if not is_additive(objective):
         raise UnsupportedError(f"sensitivity needs an additive objective; {objective.name!r} is not")
@@ -298,12 +305,12 @@ def check_affine(instance_at: Callable[[float], "Instance"], objective: Objectiv
 
 
 def sensitivity(
-    instance: "Instance",
+    instance: Instance,
     links: Sequence[str | LinkSelector],
     *,
     bandwidth: tuple[float, float] | None = None,
     latency: tuple[float, float] | None = None,
-    objective: "str | Objective | None" = None,
+    objective: str | Objective | None = None,
     weights: dict[str, float] | None = None,
     solver: str = "auto",
     time_limit: float | None = None,
@@ -331,7 +338,9 @@ def sensitivity(
     option = "--bandwidth" if bandwidth is not None else "--latency"
     lo, hi = bandwidth if bandwidth is not None else latency  # type: ignore[misc]
     if not (math.isfinite(lo) and math.isfinite(hi)) or lo > hi or lo < 0 or (bandwidth is not None and lo <= 0):
-        raise InvalidInstanceError(f"expected LO:HI with {'0 < ' if bandwidth else '0 <= '}LO <= HI, got {lo}:{hi}", option)
+        raise InvalidInstanceError(
+            f"expected LO:HI with {'0 < ' if bandwidth else '0 <= '}LO <= HI, got {lo}:{hi}", option
+        )
     if not links:
         raise InvalidInstanceError("name at least one link", "--link")
     selectors = [parse_selector(s, "--link") if isinstance(s, str) else s for s in links]
@@ -373,7 +382,7 @@ def _probes(u_lo: float, u_hi: float) -> tuple[float, float, float]:
     return base, 2 * base, 3.7 * base
 
 
-def format_sensitivity(instance: "Instance", result: Sensitivity) -> str:
+def format_sensitivity(instance: Instance, result: Sensitivity) -> str:
     """A table: one row per interval, its ends, the plan and its objective at both ends."""
     unit = "Mbps" if result.parameter == "bandwidth_mbps" else "ms"
     what = "bandwidth" if result.parameter == "bandwidth_mbps" else "link latency"
@@ -383,8 +392,13 @@ def format_sensitivity(instance: "Instance", result: Sensitivity) -> str:
         "",
     ]
     rows = [
-        [f"{iv.lo:.6g}", f"{iv.hi:.6g}", iv.label,
-         "-" if iv.plan is None else f"{iv.objective_lo:.6g}", "-" if iv.plan is None else f"{iv.objective_hi:.6g}"]
+        [
+            f"{iv.lo:.6g}",
+            f"{iv.hi:.6g}",
+            iv.label,
+            "-" if iv.plan is None else f"{iv.objective_lo:.6g}",
+            "-" if iv.plan is None else f"{iv.objective_hi:.6g}",
+        ]
         for iv in result.intervals
     ]
     header = [f"from {unit}", f"to {unit}", "plan", "objective at from", "objective at to"]

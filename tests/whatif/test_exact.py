@@ -45,7 +45,11 @@ def _check_sweep(instance, selector, result, xs, option, solver):
         assert best.status is Status.OPTIMAL, x
         metrics = evaluate(changed, plan)
         assert metrics.feasible, (x, metrics.violations)
-        assert _rel(obj.value(changed, plan, metrics), best.objective), (x, obj.value(changed, plan, metrics), best.objective)
+        assert _rel(obj.value(changed, plan, metrics), best.objective), (
+            x,
+            obj.value(changed, plan, metrics),
+            best.objective,
+        )
 
 
 @pytest.mark.parametrize("coupled", [False, True], ids=["per-segment", "deadline-energy"])
@@ -127,7 +131,9 @@ def test_robust_plan_matches_exhaustive(criterion, data):
     scenarios = []
     for k in range(n_scen):
         factors = data.draw(st.lists(st.floats(0.05, 20.0), min_size=len(instance.links), max_size=len(instance.links)))
-        links = tuple(dataclasses.replace(lk, bandwidth_mbps=lk.bandwidth_mbps * f) for lk, f in zip(instance.links, factors))
+        links = tuple(
+            dataclasses.replace(lk, bandwidth_mbps=lk.bandwidth_mbps * f) for lk, f in zip(instance.links, factors)
+        )
         scenarios.append(Scenario(f"s{k}", data.draw(st.floats(0.0, 3.0)) or 0.5, instance.replace(links=links)))
     total = sum(s.weight for s in scenarios)
     scenarios = [dataclasses.replace(s, weight=s.weight / total) for s in scenarios]

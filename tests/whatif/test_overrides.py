@@ -48,7 +48,9 @@ def test_link_latency_and_system_names(tiny):
     before = evaluate(tiny, plan)
     link = next(lk for lk in tiny.links if lk.source == a and lk.destination == b)
     changed = apply_overrides(tiny, link_latency=[f"{a}:{b}=250"])
-    assert evaluate(changed, plan).latency_s == pytest.approx(before.latency_s - link.latency_ms / 1e3 + 0.25, rel=1e-12)
+    assert evaluate(changed, plan).latency_s == pytest.approx(
+        before.latency_s - link.latency_ms / 1e3 + 0.25, rel=1e-12
+    )
 
 
 def test_input_bytes(tiny):
