@@ -170,7 +170,7 @@ def cmd_pareto(args: argparse.Namespace) -> int:
         image_format(args.plot)
     instance = apply_network_options(args, load_instance(args.instance))
     names = [x.strip() for x in args.objectives.split(",") if x.strip()]
-    front = pareto_front(instance, names, solver=args.solver, time_limit=args.time_limit)
+    front = pareto_front(instance, names, solver=args.solver, time_limit=args.time_limit, method=args.method)
     if args.json:
         print(json.dumps(front.to_dict(instance), indent=1))
     else:
@@ -211,6 +211,12 @@ def register(sub: Any) -> None:
     p.add_argument("instance")
     p.add_argument("--objectives", default="latency,energy", metavar="A,B", help="two objective names")
     p.add_argument("--solver", default="auto", choices=solver_names())
+    p.add_argument(
+        "--method",
+        default="auto",
+        choices=("auto", "epsilon", "two-phase"),
+        help="epsilon-constraint on the energy budget (energy in the pair), or two-phase ranking (any pair)",
+    )
     p.add_argument("--time-limit", type=positive, default=None, metavar="S", help="per exact solve")
     add_network_options(p)
     p.add_argument("--json", action="store_true")

@@ -9,16 +9,22 @@ point lies in the triangle between ``A``, ``B`` and their corner
 top-k) until the sum exceeds the largest weighted value of the local nadir
 points of the points found so far: no unseen plan can then be non-dominated.
 Ties: one plan per point (the first the ranking gives).
+
+When one objective is first-tier energy, an epsilon-constraint method is used
+instead (one solve per point, fast on the DP): minimise the other objective
+under ``energy_budget_j = eps``, then lower ``eps`` just below the energy found.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInstanceError, UnsupportedError
+from ..evaluate import LIMIT_RTOL
 from ..objectives import Objective, get_objective, is_additive
 from ._common import WeightedSum, close, plan_label, solve_exact, value_on
 
@@ -188,12 +194,55 @@ def _front(points: dict[tuple[float, float], Any] | list[tuple[float, float]]) -
     return out
 
 
+def _epsilon_energy(search: _Search, energy_index: int) -> list[tuple[tuple[float, float], Plan]]:
+    """Every non-dominated point when one objective is first-tier energy: epsilon-constraint on the energy budget.
+
+    Minimise the other objective with ``energy_budget_j = eps`` (ties broken by energy, ranking while tied),
+    then lower ``eps`` just below the energy found, until no plan is left. Energies within a relative
+    ``2e-9`` below a found point (the evaluator's limit tolerance) are not separated.
+    """
+    other = 1 - energy_index
+    base = search.instance
+    eps = base.constraints.energy_budget_j
+    points: list[tuple[tuple[float, float], Plan]] = []
+    while True:
+        inst = base.replace(constraints=dataclasses.replace(base.constraints, energy_budget_j=eps))
+        step = _Search(inst, search.objectives, search.solver, search.time_limit)
+        found = step.lexicographic(other)
+        search.solves += step.solves
+        search.ranked += step.ranked
+        search.proven &= step.proven
+        if found is None:
+            return points
+        values, plan = search.values(found[1]), found[1]
+        points.append((values, plan))
+        energy = values[energy_index]
+        eps = (energy - 1e-12) / (1 + LIMIT_RTOL) * (1 - LIMIT_RTOL)
+        if eps < 0:
+            return points
+
+
+def _convex_support(points: list[tuple[float, float]]) -> set[tuple[float, float]]:
+    """The points on the lower-left convex hull of a front sorted by the first value (weighted-sum optima)."""
+    hull: list[tuple[float, float]] = []
+    for p in points:
+        while len(hull) >= 2:
+            (x1, y1), (x2, y2) = hull[-2], hull[-1]
+            if (x2 - x1) * (p[1] - y1) - (y2 - y1) * (p[0] - x1) <= 0:  # hull[-1] not strictly below the chord
+                hull.pop()
+            else:
+                break
+        hull.append(p)
+    return set(hull)
+
+
 def pareto_front(
     instance: Instance,
     objectives: list[str] | tuple[str, ...],
     *,
     solver: str = "auto",
     time_limit: float | None = None,
+    method: str = "auto",
 ) -> ParetoFront:
     """Every Pareto-optimal point of two additive objectives (one plan each), exact.
 
@@ -203,6 +252,10 @@ def pareto_front(
         Two names (built-in, entry point, or ``package.module:name``).
     solver, time_limit
         Solver for every exact solve and its limit per solve.
+    method
+        ``epsilon`` (one objective must be ``energy``: epsilon-constraint on the
+        energy budget, one solve per point), ``two-phase`` (any additive pair),
+        or ``auto`` (epsilon when it applies).
     """
     started = time.perf_counter()
     if len(objectives) != 2:
@@ -211,13 +264,29 @@ def pareto_front(
     for o in objs:
         if not is_additive(o):
             raise UnsupportedError(f"pareto needs additive objectives; {o.name!r} is not")
+    names = (objs[0].name, objs[1].name)
+    energy = [i for i, o in enumerate(objs) if o.name == "energy" and type(o).__name__ == "Energy"]
+    if method == "epsilon" and not energy:
+        raise InvalidInstanceError("the epsilon method needs energy as one objective", "--method")
     search = _Search(instance, (objs[0], objs[1]), solver, time_limit)
-    left = search.lexicographic(0)
     reference = _scission_choice(instance, search, solver, time_limit)
+    if energy and method != "two-phase" and names[0] != names[1]:
+        found = _epsilon_energy(search, energy[0])
+        front = _front([f for f, _ in found])
+        plans = {f: p for f, p in reversed(found)}
+        hull = _convex_support(front)
+        points = [ParetoPoint(f, plans[f], f in hull) for f in front]
+    else:
+        points = _two_phase(search)
+    return ParetoFront(
+        names, tuple(points), reference, search.solves, search.ranked, time.perf_counter() - started, search.proven
+    )
+
+
+def _two_phase(search: _Search) -> list[ParetoPoint]:
+    left = search.lexicographic(0)
     if left is None:
-        return ParetoFront(
-            (objs[0].name, objs[1].name), (), reference, search.solves, search.ranked, time.perf_counter() - started
-        )
+        return []
     right = search.lexicographic(1)
     assert right is not None
     supported = [left] if close(left[0][0], right[0][0]) and close(left[0][1], right[0][1]) else [left, right]
@@ -227,15 +296,7 @@ def pareto_front(
     for a, b in zip(supported, supported[1:]):
         points += [ParetoPoint(f, p, False) for f, p in _triangle(search, a, b)]
     points.sort(key=lambda p: p.values)
-    return ParetoFront(
-        (objs[0].name, objs[1].name),
-        tuple(points),
-        reference,
-        search.solves,
-        search.ranked,
-        time.perf_counter() - started,
-        search.proven,
-    )
+    return points
 
 
 def _scission_choice(
