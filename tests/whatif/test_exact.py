@@ -166,3 +166,75 @@ def test_robust_plan_matches_exhaustive(criterion, data):
         return
     assert result.plan is not None
     assert _rel(result.score, min(scores)), (result.score, min(scores))
+
+
+def _shape(plan, T):
+    return frozenset(t for t in range(T) if plan.used(t))
+
+
+@SETTINGS
+@given(data=st.data())
+def test_explain_shapes_and_binding_match_exhaustive(data):
+    from scission_opt.whatif.explain import _shapes, _without, explain
+
+    instance = data.draw(instances(max_nodes=5, max_tiers=3, max_systems=2, coupled=data.draw(st.booleans())))
+    obj = get_objective("latency")
+    result = solve(instance, "auto", obj, explain=False)
+    if result.plan is None:
+        return
+    e = explain(instance, result)
+    T = instance.n_tiers
+    scored = []
+    for plan in all_plans(instance):
+        m = evaluate(instance, plan)
+        if m.feasible:
+            scored.append((m.latency_s, _shape(plan, T)))
+    for row, (name, used_sets) in zip(e.shapes, _shapes(instance)):
+        assert row.shape == name
+        best = min((v for v, shape in scored if shape in used_sets), default=None)
+        if best is None:
+            assert row.plan is None or row.breaks, name
+        else:
+            assert not row.breaks and _rel(row.objective, best), (name, row.objective, best)
+    for group in instance.constraints.groups(T) + (("memory",) if any(s.memory_bytes is not None for s in instance.systems) else ()):
+        relaxed = _without(instance, group)
+        values = [evaluate(relaxed, p) for p in all_plans(relaxed)]
+        best = min(m.latency_s for m in values if m.feasible)
+        assert (group in e.binding) == (best < result.objective - 1e-9 * abs(result.objective) - 1e-15), group
+
+
+@pytest.mark.parametrize("deadline", [False, True], ids=["plain", "deadline"])
+@SETTINGS
+@given(seed=st.integers(0, 10_000), n=st.integers(2, 9), systems=st.integers(1, 2), data=st.data())
+def test_breakpoints_on_generated_chains(deadline, seed, n, systems, data):
+    """Realistic shapes (falling tensor sizes, slow device) give envelopes of several plans; links swept together."""
+    from scission_opt.generate import generate, with_binding_constraints
+
+    instance = generate(n, 3, systems, seed)
+    if data.draw(st.booleans()):
+        instance = with_binding_constraints(instance, seed=seed)
+    if deadline:
+        best = solve(instance, "exhaustive", explain=False)
+        factor = data.draw(st.floats(0.5, 3.0))
+        instance = instance.replace(constraints=dataclasses.replace(instance.constraints, deadline_s=best.objective * factor))
+    objective = data.draw(st.sampled_from(("latency", "energy")))
+    selectors = ["device:edge", "device:cloud"]
+    result = sensitivity(instance, selectors, bandwidth=(1e-3, 1e5), objective=objective, solver="auto")
+    swept = [i for i, lk in enumerate(instance.links) if lk.source.startswith("device")]
+    base = [lk.bandwidth_mbps for lk in instance.links]
+    first = base[swept[0]]
+    obj = get_objective(objective)
+    rng = np.random.default_rng(seed)
+    for x in 10 ** rng.uniform(-3, 5, size=200):
+        links = tuple(
+            dataclasses.replace(lk, bandwidth_mbps=base[i] * x / first) if i in swept else lk
+            for i, lk in enumerate(instance.links)
+        )
+        changed = instance.replace(links=links)
+        best = solve(changed, "exhaustive" if deadline else "dp", obj, explain=False)
+        plan = result.plan_at(float(x))
+        if plan is None:
+            assert best.status is Status.INFEASIBLE, x
+            continue
+        m = evaluate(changed, plan)
+        assert m.feasible and _rel(obj.value(changed, plan, m), best.objective), (x, obj.value(changed, plan, m), best.objective)
