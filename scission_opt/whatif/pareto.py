@@ -197,24 +197,24 @@ def _front(points: dict[tuple[float, float], Any] | list[tuple[float, float]]) -
 def _epsilon_energy(search: _Search, energy_index: int) -> list[tuple[tuple[float, float], Plan]]:
     """Every non-dominated point when one objective is first-tier energy: epsilon-constraint on the energy budget.
 
-    Minimise the other objective with ``energy_budget_j = eps`` (ties broken by energy, ranking while tied),
-    then lower ``eps`` just below the energy found, until no plan is left. Energies within a relative
-    ``2e-9`` below a found point (the evaluator's limit tolerance) are not separated.
+    Minimise the other objective with ``energy_budget_j = eps``, then lower ``eps`` just below the energy
+    found, until no plan is left. A plan tied in the other objective with a lower energy is found by the
+    next step (the front filter then drops the weakly dominated one), so one top-1 solve per step suffices.
+    Energies within a relative ``2e-9`` below a found point (the evaluator's limit tolerance) are not
+    separated.
     """
-    other = 1 - energy_index
+    other = search.objectives[1 - energy_index]
     base = search.instance
     eps = base.constraints.energy_budget_j
     points: list[tuple[tuple[float, float], Plan]] = []
     while True:
         inst = base.replace(constraints=dataclasses.replace(base.constraints, energy_budget_j=eps))
-        step = _Search(inst, search.objectives, search.solver, search.time_limit)
-        found = step.lexicographic(other)
-        search.solves += step.solves
-        search.ranked += step.ranked
-        search.proven &= step.proven
-        if found is None:
+        search.solves += 1
+        found = solve_exact(inst, other, search.solver, time_limit=search.time_limit)
+        if not found:
             return points
-        values, plan = search.values(found[1]), found[1]
+        plan = found[0][1]
+        values = search.values(plan)
         points.append((values, plan))
         energy = values[energy_index]
         eps = (energy - 1e-12) / (1 + LIMIT_RTOL) * (1 - LIMIT_RTOL)
