@@ -98,7 +98,19 @@ def solve_hook(args: argparse.Namespace, instance: Instance) -> tuple[Instance, 
     from ..cli import _weights
     from .robust import format_robust, load_scenarios, robust_plan
 
-    scenarios = load_scenarios(args.scenarios, instance)
+    if args.network:
+        raise InvalidInstanceError("cannot be combined with --scenarios (each scenario names its network)", "--network")
+    import dataclasses
+
+    from .overrides import apply_overrides
+
+    # single-link overrides apply within every scenario's network
+    scenarios = [
+        dataclasses.replace(
+            s, instance=apply_overrides(s.instance, bandwidth=args.bandwidth, link_latency=args.link_latency)
+        )
+        for s in load_scenarios(args.scenarios, instance)
+    ]
     result = robust_plan(
         instance,
         scenarios,
