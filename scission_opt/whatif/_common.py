@@ -125,8 +125,8 @@ def plan_label(instance: Instance, plan: Plan) -> str:
 
 
 def close(a: float, b: float, rtol: float = 1e-9) -> bool:
-    """``a == b`` up to a relative ``rtol`` (and an absolute 1e-15 near zero)."""
-    return abs(a - b) <= rtol * max(abs(a), abs(b)) + 1e-15
+    """``a == b`` up to a relative ``rtol`` (no absolute slack: 1e-40 J and 0 J are different points)."""
+    return abs(a - b) <= rtol * max(abs(a), abs(b))
 
 
 def finite_or_none(x: float) -> float | None:

@@ -140,7 +140,7 @@ def _dichotomic(search: _Search, a: tuple[tuple[float, float], Plan], b: tuple[t
         return []
     value, plan = best[0]
     line = w1 * a1 + w2 * a2
-    if value >= line - 1e-9 * abs(line) - 1e-15:
+    if value >= line - 1e-9 * abs(line):
         return []
     c = (search.values(plan), plan)
     return _dichotomic(search, a, c) + [c] + _dichotomic(search, c, b)
