@@ -6,7 +6,8 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any
 
-from .errors import UnsupportedError
+from .errors import ScissionError, UnsupportedError
+from .limits import MAX_TOP_K
 from .objectives import Objective, get_objective
 from .result import SolveResult, Status
 from .solvers import Solver, get_solver
@@ -22,17 +23,18 @@ AUTO_ORDER = ("dp", "cpsat", "cbc", "exhaustive")
 
 def choose_solver(instance: "Instance", objective: Objective) -> Solver:
     """The first solver in :data:`AUTO_ORDER` that is available and supports the instance."""
-    reasons = []
+    reasons: dict[str, list[str]] = {}  # reason -> solvers, so a shared reason is said once
     for name in AUTO_ORDER:
         solver = get_solver(name)
         if not solver.is_available():
-            reasons.append(f"{name}: not installed")
+            reasons.setdefault("not installed", []).append(name)
             continue
         why = solver.unsupported(instance, objective)
         if why is None:
             return solver
-        reasons.append(f"{name}: {why}")
-    raise UnsupportedError("no solver supports this instance: " + "; ".join(reasons))
+        reasons.setdefault(why, []).append(name)
+    said = "; ".join(f"{', '.join(names)}: {why}" for why, names in reasons.items())
+    raise UnsupportedError(f"{instance.source}: no solver supports this instance: {said}")
 
 
 def solve(
@@ -75,6 +77,9 @@ def solve(
     """
     if top_k < 1:
         raise ValueError("top_k must be >= 1")
+    top_k = min(top_k, max(1, instance.plan_count))  # no solver need hold room for plans that cannot exist
+    if top_k > MAX_TOP_K:
+        raise ScissionError(f"top_k: at most {MAX_TOP_K} plans may be asked for, got {top_k}")
     obj = get_objective(objective if objective is not None else instance.objective, weights)
     if isinstance(solver, str):
         chosen = choose_solver(instance, obj) if solver == "auto" else get_solver(solver)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
 from ..errors import InvalidInstanceError
-from .base import Terms
+from .base import Needs, Terms
 
 if TYPE_CHECKING:
     from ..evaluate import Metrics
@@ -59,6 +59,7 @@ class Latency:
     """End-to-end latency in seconds (the default)."""
 
     name: str = "latency"
+    needs: ClassVar[Needs] = Needs()
 
     def value(self, instance: "Instance", plan: "Plan", metrics: "Metrics") -> float:
         return metrics.latency_s
@@ -76,6 +77,7 @@ class Energy:
     """First-tier energy per inference in joules (see :class:`~scission_opt.evaluate.Metrics`)."""
 
     name: str = "energy"
+    needs: ClassVar[Needs] = Needs(power=True)
 
     def value(self, instance: "Instance", plan: "Plan", metrics: "Metrics") -> float:
         return metrics.energy_j
@@ -106,6 +108,7 @@ class Bytes:
     """Bytes sent over all hops."""
 
     name: str = "bytes"
+    needs: ClassVar[Needs] = Needs()
 
     def value(self, instance: "Instance", plan: "Plan", metrics: "Metrics") -> float:
         return metrics.bytes_total
@@ -123,6 +126,7 @@ class Price:
     """Money per inference: ``price_per_s`` x compute time on each used system."""
 
     name: str = "price"
+    needs: ClassVar[Needs] = Needs()
 
     def value(self, instance: "Instance", plan: "Plan", metrics: "Metrics") -> float:
         return metrics.price
@@ -142,6 +146,7 @@ class Throughput:
     """Pipelined period in seconds: the slowest stage or hop (minimising it maximises throughput)."""
 
     name: str = "throughput"
+    needs: ClassVar[Needs] = Needs(bottleneck=True)
 
     def value(self, instance: "Instance", plan: "Plan", metrics: "Metrics") -> float:
         return metrics.bottleneck_s
@@ -174,6 +179,15 @@ class Weighted:
                 )
             if not np.isfinite(w) or w < 0:
                 raise InvalidInstanceError(f"must be a finite number >= 0, got {w}", field=f"objective.weights.{key}")
+
+    @property
+    def needs(self) -> Needs:
+        """The union of the needs of the parts with a non-zero weight."""
+        out = Needs()
+        for key, w in self.weights:
+            if w:
+                out = out | BUILTIN[key].needs  # type: ignore[attr-defined]
+        return out
 
     def _parts(self) -> list[tuple[float, object]]:
         return [(w, BUILTIN[key]()) for key, w in self.weights]

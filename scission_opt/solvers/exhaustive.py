@@ -23,7 +23,8 @@ from ..evaluate import evaluate, exceeds
 from ..objectives import Objective, is_additive
 from ..plan import Plan
 from ..result import SolveResult, Status
-from .base import allowed_nodes, chain_problem, finish, require_supported, terms_by_origin
+from ..budget import Budget
+from .base import Feature, allowed_nodes, chain_problem, finish, require_supported, terms_by_origin
 
 if TYPE_CHECKING:
     from ..instance import Instance
@@ -98,17 +99,26 @@ class Exhaustive:
     """Enumerates every plan; the reference every other solver is tested against."""
 
     name = "exhaustive"
+    features = frozenset(Feature) - {Feature.DAG}
 
     def is_available(self) -> bool:
         return True
 
     def unsupported(self, instance: "Instance", objective: Objective) -> str | None:
-        return chain_problem(instance)
+        return chain_problem(instance, segment_overhead=True)
 
     def solve(
-        self, instance: "Instance", objective: Objective, *, top_k: int = 1, time_limit: float | None = None
+        self,
+        instance: "Instance",
+        objective: Objective,
+        *,
+        top_k: int = 1,
+        time_limit: float | None = None,
+        budget: Budget | None = None,
     ) -> SolveResult:
         started = time.perf_counter()
+        if budget is not None:
+            time_limit = budget.remaining_or_none()
         require_supported(self, instance, objective)
         n, S = instance.n_nodes, instance.n_systems
         c = instance.constraints
@@ -120,6 +130,7 @@ class Exhaustive:
         bad[:, 1:] = np.cumsum(~ok.T, axis=1)
         comp_prefix = np.zeros((S, n + 1))
         comp_prefix[:, 1:] = np.cumsum(instance.latency, axis=1)
+        overhead = np.array([system.segment_overhead_s for system in systems])
         capped = [s for s in range(S) if systems[s].memory_bytes is not None]
         if capped:
             param_prefix = np.concatenate([[0.0], np.cumsum(instance.param_bytes)])
@@ -187,7 +198,8 @@ class Exhaustive:
                             comp = np.empty((len(cuts), k + 1))
                             for j, s in enumerate(stage):
                                 first, stop = starts[:, j], ends[:, j]
-                                comp[:, j] = comp_prefix[s, stop] - comp_prefix[s, first]
+                                # a used stage pays its system's fixed cost once (one segment)
+                                comp[:, j] = comp_prefix[s, stop] - comp_prefix[s, first] + overhead[s] * (stop > first)
                                 feasible &= bad[s, stop] == bad[s, first]
                                 cap = systems[s].memory_bytes
                                 if cap is not None:
@@ -239,7 +251,9 @@ class Exhaustive:
                             if additive:
                                 value = np.zeros(len(rows))
                                 for j, s in enumerate(stage):
+                                    ran = ends[rows, j] > starts[rows, j]
                                     value += cost_prefix[s, ends[rows, j]] - cost_prefix[s, starts[rows, j]]
+                                    value += terms.segment_cost[s] * ran  # type: ignore[attr-defined]
                                 for j in range(k):
                                     src, dst = stage[j], stage[j + 1]
                                     value += terms.hop_fixed[src, dst] + terms.hop_per_byte[src, dst] * beta[cuts[rows, j]]  # type: ignore[attr-defined]
@@ -271,5 +285,5 @@ class Exhaustive:
             message = ""
         return finish(
             instance, objective, self.name, plans, status=status, started=started, top_k=top_k, message=message,
-            bound=math.nan,
+            bound=math.nan, method="exhaustive enumeration",
         )

@@ -95,7 +95,7 @@ def solve_hook(args: argparse.Namespace, instance: Instance) -> tuple[Instance, 
         raise InvalidInstanceError("needs --scenarios FILE", "--robust")
     if not args.scenarios:
         return instance, None
-    from ..cli import _weights
+    from ..cli import _weights_for
     from .robust import format_robust, load_scenarios, robust_plan
 
     if args.network:
@@ -116,7 +116,7 @@ def solve_hook(args: argparse.Namespace, instance: Instance) -> tuple[Instance, 
         scenarios,
         args.robust or "worst",
         objective=args.objective,
-        weights=_weights(args.weight),
+        weights=_weights_for(args, instance),
         solver=args.solver,
         time_limit=args.time_limit,
     )
@@ -131,10 +131,12 @@ def explain_result(args: argparse.Namespace, instance: Instance, result: SolveRe
     """``--explain``: prints the explanation (text mode) and returns it as a dict (for ``--json``)."""
     if not getattr(args, "explain", False) or result.plan is None:
         return None
-    from ..cli import _weights
+    from ..cli import _weights_for
     from .explain import explain, format_explanation
 
-    explanation = explain(instance, result, objective=args.objective, weights=_weights(args.weight), solver=args.solver)
+    explanation = explain(
+        instance, result, objective=args.objective, weights=_weights_for(args, instance), solver=args.solver
+    )
     if not args.json:
         print()
         print(format_explanation(instance, explanation))
@@ -142,7 +144,7 @@ def explain_result(args: argparse.Namespace, instance: Instance, result: SolveRe
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    from ..cli import _weights
+    from ..cli import _weights_for
     from ..instance import load_instance
     from .sensitivity import format_sensitivity, sensitivity
 
@@ -157,7 +159,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         bandwidth=args.bandwidth_range,
         latency=args.latency_range,
         objective=args.objective,
-        weights=_weights(args.weight),
+        weights=_weights_for(args, instance),
         solver=args.solver,
         time_limit=args.time_limit,
     )
