@@ -285,8 +285,8 @@ def check_affine(instance_at: Callable[[float], Instance], objective: Objective,
     probes = []
     for u in us:
         inst = instance_at(u)
-        origin = inst.candidates[0][0] if objective.depends_on_origin(inst) and inst.candidates[0] else None  # type: ignore[attr-defined]
-        probes.append(objective.terms(inst, origin))  # type: ignore[attr-defined]
+        origin = inst.candidates[0][0] if objective.depends_on_origin(inst) and inst.candidates[0] else None
+        probes.append(objective.terms(inst, origin))
     if any(t.bottleneck_weight for t in probes):
         raise UnsupportedError(
             "sensitivity: the bottleneck (throughput) objective is not affine in the network parameter; "
