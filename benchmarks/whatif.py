@@ -6,15 +6,13 @@
 Goals:
 - breakpoints of one link (device -> edge) over 0.01..10,000 Mbps on instances/densenet201.json: < 100 ms;
 - latency x energy front of ``generate --nodes 1000 --tiers 6 --systems 8 --constrained`` (seed 0): < 5 s;
-- robust plan (worst case) over 5 network scenarios of instances/vgg16.json: < 1 s. The scenarios scale every
-  link's bandwidth by 0.1, 0.3, 1, 3 and 10 (synthetic scenarios, built in process; weights equal).
+- robust plan (worst case) over the 5 shipped networks (instances/networks/) of instances/private/vgg16.json: < 1 s.
 The first call of each goal is timed too (no warm-up), then the median of the repeats is reported.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import statistics
 import sys
@@ -62,7 +60,7 @@ def bench_sensitivity_generated(repeats: int) -> dict[str, Any]:
     return {
         "goal": "sensitivity generated 120x3x2 seed 1, device links together, 0.01..10000 Mbps (no goal)",
         "median_s": med,
-        "limit_s": 0.1,
+        "limit_s": None,
         "intervals": len(res.intervals),
         "solves": res.solves,
     }
@@ -84,14 +82,17 @@ def bench_pareto(repeats: int) -> dict[str, Any]:
 
 
 def bench_robust(repeats: int) -> dict[str, Any]:
-    inst = load_instance(ROOT / "instances" / "vgg16.json")
-    scenarios = []
-    for f in (0.1, 0.3, 1.0, 3.0, 10.0):
-        links = tuple(dataclasses.replace(lk, bandwidth_mbps=lk.bandwidth_mbps * f) for lk in inst.links)
-        scenarios.append(Scenario(f"x{f:g}", 0.2, inst.replace(links=links)))
+    """The five shipped networks (instances/networks/*.csv) as scenarios of the private vgg16 (first block on the
+    device), equal weights, worst case."""
+    from scission_opt.network import load_network
+    from scission_opt.whatif.overrides import set_network
+
+    inst = load_instance(ROOT / "instances" / "private" / "vgg16.json")
+    files = sorted((ROOT / "instances" / "networks").glob("*.csv"))
+    scenarios = [Scenario(f.stem, 1 / len(files), set_network(inst, load_network(f), str(f))) for f in files]
     med, res = _time(lambda: robust_plan(inst, scenarios, "worst"), repeats)
     return {
-        "goal": "robust worst-case latency, vgg16, 5 scenarios",
+        "goal": f"robust worst-case latency, private vgg16, {len(files)} shipped networks",
         "median_s": med,
         "limit_s": 1.0,
         "plans_ranked": res.plans_ranked,
@@ -114,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for name in args.only or list(BENCHES):
         row = BENCHES[name](args.repeats)
-        row["met"] = row["median_s"] < row["limit_s"]
+        row["met"] = row["limit_s"] is None or row["median_s"] < row["limit_s"]
         rows.append(row)
         print(json.dumps(row), flush=True)
     return 0 if all(r["met"] for r in rows) else 1

@@ -170,6 +170,16 @@ def _score(criterion: str, values: list[float], optima: list[float], weights: li
     return sum(w * v for w, v in zip(weights, values))
 
 
+def _ranking_weights(criterion: str, weights: list[float], optima: list[float]) -> list[float]:
+    """Weights of the ranking objective: any convex combination bounds the worst case (and the regret) from
+    below; for ``worst``, all weight on the scenario with the largest own optimum (the hardest network) is
+    usually the tightest, since that network tends to give every plan its worst value."""
+    if criterion != "worst":
+        return list(weights)
+    hardest = max(range(len(optima)), key=lambda k: optima[k])
+    return [1.0 if k == hardest else 0.0 for k in range(len(optima))]
+
+
 def robust_plan(
     instance: Instance,
     scenarios: list[Scenario],
@@ -204,8 +214,9 @@ def robust_plan(
             )
         own.append(found[0])
     optima = [v for v, _ in own]
-    mean = WeightedSum(tuple((s.weight, PricedOn(obj, s.instance)) for s in scenarios))
-    shift = sum(wk * ok for wk, ok in zip(w, optima)) if criterion == "regret" else 0.0
+    rank_weights = _ranking_weights(criterion, w, optima)
+    mean = WeightedSum(tuple((lam, PricedOn(obj, s.instance)) for lam, s in zip(rank_weights, scenarios) if lam))
+    shift = sum(lam * ok for lam, ok in zip(rank_weights, optima)) if criterion == "regret" else 0.0
     best: tuple[float, Plan, list[float]] | None = None
     k, ranked = FIRST_K, 0
     while True:
