@@ -79,6 +79,18 @@ def origin_groups(instance: Instance, objective: Objective) -> list[tuple[tuple[
     return out
 
 
+def _time_bound(instance: Instance) -> float:
+    """An upper bound on any stage's or hop's time (the bottleneck term's factor)."""
+    T = instance.n_tiers
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        hop = np.nan_to_num(instance.link_latency_s, nan=0.0) + float(
+            instance.boundary_bytes.max(initial=0.0)
+        ) / np.nan_to_num(instance.link_bytes_per_s, nan=np.inf)
+    hop = np.where(instance.has_link, hop, 0.0)
+    overhead = max((s.segment_overhead_s for s in instance.systems), default=0.0)
+    return float(instance.latency.max(axis=0).sum()) + T * overhead + float(hop.max(initial=0.0))
+
+
 def overflow_reason(instance: Instance, objective: Objective) -> str | None:
     """Why the objective's terms cannot be solved in floating point (or ``None``).
 
@@ -87,15 +99,16 @@ def overflow_reason(instance: Instance, objective: Objective) -> str | None:
     feasible instance look infeasible.
     """
     where = "objective.weights" if hasattr(objective, "weights") else "objective"
-    for _, terms in terms_by_origin(instance, objective):
+    slowest = _time_bound(instance)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is what is looked for here
+        groups = terms_by_origin(instance, objective)
+    for _, terms in groups:
         t: Terms = terms  # type: ignore[assignment]
-        fixed = np.where(instance.has_link, t.hop_fixed, 0.0)
-        per_byte = np.abs(t.hop_per_byte).max(initial=0.0) * float(np.abs(t.boundary_bytes).max(initial=0.0))
-        parts = [np.abs(t.node).max(axis=1).sum(), np.abs(fixed).max(initial=0.0), per_byte]
-        parts += [np.abs(t.segment_cost).max(initial=0.0), abs(float(t.bottleneck_weight))]
         with np.errstate(over="ignore", invalid="ignore"):
-            worst = (instance.n_tiers + 1) * float(sum(parts[1:])) + float(parts[0])
-            worst *= 1.0 + float(t.bottleneck_weight) * 1e6  # room for the bottleneck term's product
+            fixed = np.abs(np.where(instance.has_link, t.hop_fixed, 0.0)).max(initial=0.0)
+            per_byte = np.abs(t.hop_per_byte).max(initial=0.0) * float(np.abs(t.boundary_bytes).max(initial=0.0))
+            hops = (instance.n_tiers + 1) * float(fixed + per_byte + np.abs(t.segment_cost).max(initial=0.0))
+            worst = float(np.abs(t.node).max(axis=1).sum()) + hops + abs(float(t.bottleneck_weight)) * slowest
         if not math.isfinite(worst):
             return (
                 f"{where}: the objective's costs overflow floating point on this instance "
