@@ -222,15 +222,13 @@ def _expired(budget: Budget | None) -> bool:
 
 def _penalty(g: Group) -> Dense | None:
     """The coupled limits (and, with a bottleneck term, time) as one penalty per arc, each relative to its limit."""
-    extra = []
+    parts = [values.scaled(1.0 / scale) for _, values, _, scale in g.resources if scale > 0]
     if g.bottleneck_weight:
         # the shortest path ignores the bottleneck term; time-weighted paths spread the load
-        extra.append(("time", g.time, max(best(g.alive, g.time), 1e-300)))
+        parts.append(g.time.scaled(1.0 / max(best(g.alive, g.time), 1e-300)))
     penalty = None
-    for _, values, limit in g.resources + extra:
-        if limit > 0:
-            part = values.scaled(1.0 / limit)
-            penalty = part if penalty is None else penalty.plus(part)
+    for part in parts:
+        penalty = part if penalty is None else penalty.plus(part)
     return penalty
 
 
@@ -321,7 +319,7 @@ def bottleneck_plans(scorer: Scorer, g: Group, budget: Budget | None, steps: int
         for values in g.tier_comp:
             if alive.count():
                 prune(alive, values, limit)
-        for _, values, res_limit in g.resources:
+        for _, values, res_limit, _ in g.resources:
             if alive.count():
                 prune(alive, values, res_limit)
         path = shortest_path(alive, v) if alive.count() else None
