@@ -59,7 +59,13 @@ def random_case(seed: int, overhead: bool = False, max_nodes: int = 10):
     T = int(rng.integers(2, 5))
     k = int(rng.integers(1, 4))
     inst = generate(
-        n, T, k, seed=seed, return_output=bool(rng.random() < 0.3), idle=bool(rng.random() < 0.5), memory=bool(rng.random() < 0.5)
+        n,
+        T,
+        k,
+        seed=seed,
+        return_output=bool(rng.random() < 0.3),
+        idle=bool(rng.random() < 0.5),
+        memory=bool(rng.random() < 0.5),
     )
     systems = list(inst.systems)
     for i, s in enumerate(systems):
@@ -108,22 +114,27 @@ def random_case(seed: int, overhead: bool = False, max_nodes: int = 10):
         c["energy_budget_j"] = frac() * ref.energy_j
     if rng.random() < 0.3:
         c["upload_limit_bytes"] = tuple(
-            frac() * max(ref.upload_bytes[t], ref2.upload_bytes[t], 1.0) if rng.random() < 0.5 else None for t in range(T)
+            frac() * max(ref.upload_bytes[t], ref2.upload_bytes[t], 1.0) if rng.random() < 0.5 else None
+            for t in range(T)
         )
     if rng.random() < timed:
         c["compute_time_limit_s"] = tuple(
             frac() * max(ref.compute_s[t], ref2.compute_s[t]) if rng.random() < 0.5 else None for t in range(T)
         )
     if rng.random() < timed - 0.1:
-        c["compute_time_limit_pct"] = tuple(float(rng.uniform(20, 90)) if rng.random() < 0.5 else None for t in range(T))
+        c["compute_time_limit_pct"] = tuple(
+            float(rng.uniform(20, 90)) if rng.random() < 0.5 else None for t in range(T)
+        )
     if rng.random() < timed:
         c["deadline_s"] = frac() * min(ref.latency_s, ref2.latency_s)
     if rng.random() < 0.4:
         systems = list(inst.systems)
         for t in range(T):
             if ref.memory_bytes[t] > 0 and rng.random() < 0.6:
-                i = inst.system_index[_random_plan(inst, rng).systems[0]] if t == 0 else int(
-                    rng.choice([j for j, s in enumerate(inst.systems) if s.tier == inst.tiers[t]])
+                i = (
+                    inst.system_index[_random_plan(inst, rng).systems[0]]
+                    if t == 0
+                    else int(rng.choice([j for j, s in enumerate(inst.systems) if s.tier == inst.tiers[t]]))
                 )
                 systems[i] = dataclasses.replace(systems[i], memory_bytes=frac() * ref.memory_bytes[t])
         inst = inst.replace(systems=tuple(systems))
@@ -280,7 +291,9 @@ def test_mip_solvers_agree_on_a_large_chain() -> None:
     objective = get_objective("latency")
     results = [get_solver(name).solve(inst, objective, top_k=3, time_limit=60) for name in MIP_SOLVERS]
     assert all(r.status is Status.OPTIMAL for r in results)
-    np.testing.assert_allclose([p.objective for p in results[1].plans], [p.objective for p in results[0].plans], rtol=1e-6)
+    np.testing.assert_allclose(
+        [p.objective for p in results[1].plans], [p.objective for p in results[0].plans], rtol=1e-6
+    )
 
 
 @pytest.mark.parametrize("solver_name", MIP_SOLVERS)
