@@ -121,7 +121,7 @@ def overflow_reason(instance: Instance, objective: Objective) -> str | None:
 class _GroupState:
     """What one group's search has settled: whether it is done, and a bound on what it has not yielded."""
 
-    group: Group
+    group: Group | None  # dropped once its model is built
     done: bool = False
     remaining: float = -INF  # lower bound on the group's plans not yet found
     tolerance: float = 0.0
@@ -189,6 +189,8 @@ class _Search:
 
     def solve_group(self, gs: _GroupState) -> None:
         g = gs.group
+        if g is None:
+            return
         if g.alive.count():
             limit = self.kth_limit()
             if math.isfinite(limit):
@@ -200,6 +202,8 @@ class _Search:
         bound = None if self.bound is None else self.bound - 1e-9 * max(1.0, abs(self.bound))
         model = assemble(self.instance, g, bound)
         gs.remaining = max(gs.remaining, min(model.lower_bound, self.kth_limit()))
+        gs.group = None  # its dense arrays are not needed any more: free them
+        del g
         self.ask(model, gs)
 
     def ask(self, model: ArcModel, gs: _GroupState) -> None:
@@ -305,7 +309,9 @@ class _Search:
             self.messages.append(f"returning {found}")
             return self.result()
         if self.heuristics:
-            shortest_path_plans(self.scorer, [gs.group for gs in self.states], self.budget, self.top_k)
+            shortest_path_plans(
+                self.scorer, [gs.group for gs in self.states if gs.group is not None], self.budget, self.top_k
+            )
         self.solve_groups()
         return self.result()
 
