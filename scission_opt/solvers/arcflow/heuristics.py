@@ -99,9 +99,12 @@ def trivial_plans(scorer: Scorer, origins: list[int], budget: Budget | None) -> 
             scorer.offer_nodes(linked[0], np.full(n, s, dtype=np.int64))
 
 
-def two_segment_plans(scorer: Scorer, origins: list[int], budget: Budget | None, count: int = 24) -> None:
+def two_segment_plans(
+    scorer: Scorer, origins: list[int], budget: Budget | None, count: int = 24, n_origins: int = 4
+) -> None:
     """Plans that run a prefix on the origin and the rest on one later system, the split chosen
-    per pair by the time it takes; ``O(n S)`` per origin, so it answers when nothing bigger fits the time.
+    per pair by the time it takes; ``O(n S)`` for each of the ``n_origins`` fastest origins, so it
+    answers when nothing bigger fits the time.
 
     Respects the rules one segment or one hop can break (allowed nodes, privacy, first-tier
     memory and compute limits, upload limits); the evaluator judges the rest.
@@ -124,7 +127,7 @@ def two_segment_plans(scorer: Scorer, origins: list[int], budget: Budget | None,
     suffix_ok = np.vstack([suffix_ok, np.ones((1, len(later)), dtype=bool)])
     suffix_s = np.vstack([np.flip(np.cumsum(np.flip(lat[later].T, 0), axis=0), 0), np.zeros((1, len(later)))])
     candidates: list[tuple[float, int, int, int]] = []
-    for o in origins:
+    for o in sorted(origins, key=lambda o: float(lat[o].sum()))[:n_origins]:
         prefix_s = np.concatenate([[0.0], overhead[o] + np.cumsum(lat[o])])
         prefix_ok = np.concatenate([[True], np.logical_and.accumulate(allowed[:, o])])
         if upload is not None:
@@ -147,9 +150,10 @@ def two_segment_plans(scorer: Scorer, origins: list[int], budget: Budget | None,
         scorer.offer_nodes(o, node_sys)
 
 
-#: Seconds per (node x system x system) cell the segment DP takes at most (measured here under
-#: load: 2.8 s at 5000 x 128 x 128); it is skipped when it would not finish in the time left.
-DP_S_PER_CELL = 5e-8
+#: Seconds per (node x system x system) cell the segment DP takes (measured here: 0.66 s at
+#: 5000 x 128 x 128 with the machine idle, 2.8-8.7 s under load); it is not started when it would
+#: need more than the time left even on an idle machine.
+DP_S_PER_CELL = 8e-9
 
 
 def segment_dp_plans(scorer: Scorer, budget: Budget | None, bottleneck: bool) -> None:
