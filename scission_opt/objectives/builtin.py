@@ -60,6 +60,7 @@ class Latency:
 
     name: str = "latency"
     needs: ClassVar[Needs] = Needs()
+    unit: ClassVar[str] = "s"
 
     def value(self, instance: "Instance", plan: "Plan", metrics: "Metrics") -> float:
         return metrics.latency_s
@@ -78,6 +79,7 @@ class Energy:
 
     name: str = "energy"
     needs: ClassVar[Needs] = Needs(power=True)
+    unit: ClassVar[str] = "J"
 
     def value(self, instance: "Instance", plan: "Plan", metrics: "Metrics") -> float:
         return metrics.energy_j
@@ -109,6 +111,7 @@ class Bytes:
 
     name: str = "bytes"
     needs: ClassVar[Needs] = Needs()
+    unit: ClassVar[str] = "B"
 
     def value(self, instance: "Instance", plan: "Plan", metrics: "Metrics") -> float:
         return metrics.bytes_total
@@ -127,6 +130,7 @@ class Price:
 
     name: str = "price"
     needs: ClassVar[Needs] = Needs()
+    unit: ClassVar[str] = "price units"
 
     def value(self, instance: "Instance", plan: "Plan", metrics: "Metrics") -> float:
         return metrics.price
@@ -147,6 +151,8 @@ class Throughput:
 
     name: str = "throughput"
     needs: ClassVar[Needs] = Needs(bottleneck=True)
+    unit: ClassVar[str] = "s"
+    label: ClassVar[str] = "bottleneck period"
 
     def value(self, instance: "Instance", plan: "Plan", metrics: "Metrics") -> float:
         return metrics.bottleneck_s

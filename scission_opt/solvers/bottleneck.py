@@ -172,7 +172,8 @@ def bottleneck_search(
     complete = True
     while heap:
         item = heapq.heappop(heap)
-        if item.bound >= search.kth():
+        kth = search.kth()
+        if item.bound >= kth - STRICT * abs(kth):  # cannot beat the k-th plan known (to rounding)
             continue
         if budget.expired():
             heapq.heappush(heap, item)
