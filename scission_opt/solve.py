@@ -9,7 +9,8 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from .budget import Budget
-from .errors import UnsupportedError
+from .errors import ScissionError, UnsupportedError
+from .limits import MAX_TOP_K
 from .objectives import Objective, get_objective, objective_needs
 from .result import SolveResult, Status
 from .solvers import Solver, get_solver
@@ -25,28 +26,35 @@ if TYPE_CHECKING:
 AUTO_ORDER = ("dp", "cpsat", "cbc", "exhaustive")
 
 
-def _candidates(instance: "Instance", objective: Objective, top_k: int) -> tuple[list[Solver], list[str]]:
-    """Available solvers of :data:`AUTO_ORDER` that support the problem (by their declared features), and why not the rest."""
-    chosen, reasons = [], []
+def _candidates(instance: "Instance", objective: Objective, top_k: int) -> list[Solver]:
+    """Available solvers of :data:`AUTO_ORDER` that support the problem (by their declared features), in order.
+
+    Raises
+    ------
+    UnsupportedError
+        When none does, with every reason (a reason shared by several solvers said once).
+    """
+    chosen: list[Solver] = []
+    reasons: dict[str, list[str]] = {}  # reason -> solvers, so a shared reason is said once
     for name in AUTO_ORDER:
         solver = get_solver(name)
         if not solver.is_available():
-            reasons.append(f"{name}: not installed")
+            reasons.setdefault("not installed", []).append(name)
             continue
         why = unsupported_by(solver, instance, objective, top_k)
         if why is None:
             chosen.append(solver)
         else:
-            reasons.append(f"{name}: {why}")
-    return chosen, reasons
+            reasons.setdefault(why, []).append(name)
+    if not chosen:
+        said = "; ".join(f"{', '.join(names)}: {why}" for why, names in reasons.items())
+        raise UnsupportedError(f"{instance.source}: no solver supports this instance: {said}")
+    return chosen
 
 
 def choose_solver(instance: "Instance", objective: Objective, top_k: int = 1) -> Solver:
     """The first solver in :data:`AUTO_ORDER` that is available and supports the instance."""
-    chosen, reasons = _candidates(instance, objective, top_k)
-    if not chosen:
-        raise UnsupportedError("no solver supports this instance: " + "; ".join(reasons))
-    return chosen[0]
+    return _candidates(instance, objective, top_k)[0]
 
 
 def _accepts(solver: Solver, keyword: str) -> bool:
@@ -72,7 +80,7 @@ def run_solver(
         kwargs["time_limit"] = budget.remaining_or_none()
     if start_from is not None and start_from.plans:
         if _accepts(solver, "incumbent"):
-            kwargs["incumbent"] = [p.plan for p in start_from.plans]
+            kwargs["incumbent"] = start_from.plans[0].plan
         if _accepts(solver, "bound") and not math.isnan(start_from.bound):
             kwargs["bound"] = start_from.bound
     return solver.solve(instance, objective, **kwargs)
@@ -94,9 +102,7 @@ def _better(first: SolveResult, second: SolveResult) -> SolveResult:
 
 def _auto(instance: "Instance", objective: Objective, top_k: int, budget: Budget) -> SolveResult:
     """The first solver that supports the problem; if it stops unproven, the next ones, started from its answer."""
-    chosen, reasons = _candidates(instance, objective, top_k)
-    if not chosen:
-        raise UnsupportedError("no solver supports this instance: " + "; ".join(reasons))
+    chosen = _candidates(instance, objective, top_k)
     result = run_solver(chosen[0], instance, objective, top_k, budget)
     for fallback in chosen[1:]:
         if result.proven or result.status is Status.INFEASIBLE or budget.expired() or fallback.name == "exhaustive":
@@ -152,6 +158,9 @@ def solve(
     budget = Budget(time_limit)
     if top_k < 1:
         raise ValueError("top_k must be >= 1")
+    top_k = min(top_k, max(1, instance.plan_count))  # no solver need hold room for plans that cannot exist
+    if top_k > MAX_TOP_K:
+        raise ScissionError(f"top_k: at most {MAX_TOP_K} plans may be asked for, got {top_k}")
     obj = get_objective(objective if objective is not None else instance.objective, weights)
     _check_energy_data(instance, obj)
     if isinstance(solver, str) and solver == "auto":

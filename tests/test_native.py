@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
+
+import pytest
+
+# find_spec, not importorskip: importing TensorFlow into this process before OR-Tools is the very crash tested here.
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("tensorflow") is None or importlib.util.find_spec("ortools") is None,
+    reason="needs TensorFlow and OR-Tools",
+)
 
 SOLVE = (
     "import scission_opt as so\n"
@@ -18,7 +27,11 @@ def _run(code: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_profiler_loads_tensorflow_after_ortools_so_cpsat_works() -> None:
-    code = "from scission_opt.profiler._tf import tensorflow\ntensorflow()\n" + SOLVE + "print(so.solve(i, 'cpsat').status.value)"
+    code = (
+        "from scission_opt.profiler._tf import tensorflow\ntensorflow()\n"
+        + SOLVE
+        + "print(so.solve(i, 'cpsat').status.value)"
+    )
     proc = _run(code)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip() == "optimal"
