@@ -42,7 +42,8 @@ def objective_value(name: str, value: float, objective: object | None = None) ->
 
 
 def _status_line(result: SolveResult) -> str:
-    head = f"solver {result.solver}: {result.status_text()}, objective {objective_value(result.objective_name, result.objective)}"
+    objective = objective_value(result.objective_name, result.objective)
+    head = f"solver {result.solver}: {result.status_text()}, objective {objective}"
     if not math.isnan(result.bound) and not result.proven:
         head += f", bound {result.bound:.6g}"
     head += f", {result.wall_time_s * 1000:.1f} ms"
@@ -51,13 +52,13 @@ def _status_line(result: SolveResult) -> str:
     return head
 
 
-def _energy(instance: "Instance", plan: object, energy_j: float) -> str:
+def _energy(instance: Instance, plan: object, energy_j: float) -> str:
     """First-tier energy, or ``n/a`` when the origin has no power figures."""
     origin = instance.systems[instance.system_index[plan.origin]]  # type: ignore[attr-defined]
     return "n/a" if origin.compute_w is None else f"{energy_j:.4g} J"
 
 
-def format_result(instance: "Instance", result: SolveResult) -> str:
+def format_result(instance: Instance, result: SolveResult) -> str:
     """The result as a table per plan: tiers, hops, totals, and the status line."""
     lines = [
         f"instance {instance.name} ({instance.model}, {instance.n_nodes} nodes, {instance.n_tiers} tiers, "
@@ -76,13 +77,19 @@ def format_result(instance: "Instance", result: SolveResult) -> str:
                 a, b = plan.bounds[t], plan.bounds[t + 1] - 1
                 layers = f"{instance.nodes[a].layers[0]}-{instance.nodes[b].layers[1]}"
                 nodes = f"{a}-{b}"
-                rows.append([tier, plan.systems[t] or "", nodes, layers, f"{m.compute_s[t]:.6f}", _bytes(m.memory_bytes[t])])
+                rows.append(
+                    [tier, plan.systems[t] or "", nodes, layers, f"{m.compute_s[t]:.6f}", _bytes(m.memory_bytes[t])]
+                )
             else:
                 rows.append([tier, (plan.systems[t] or "-") + (" (origin)" if t == 0 else ""), "-", "-", "0", "-"])
         lines += ["  " + r for r in _table(rows, ["tier", "system", "nodes", "layers", "compute s", "memory"])]
         if m.hops:
             hop_rows = [
-                [f"{h.source} -> {h.destination}" + (" (result back)" if h.returning else ""), _bytes(h.bytes), f"{h.time_s:.6f}"]
+                [
+                    f"{h.source} -> {h.destination}" + (" (result back)" if h.returning else ""),
+                    _bytes(h.bytes),
+                    f"{h.time_s:.6f}",
+                ]
                 for h in m.hops
             ]
             lines += ["  " + r for r in _table(hop_rows, ["hop", "bytes", "time s"])]

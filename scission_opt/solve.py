@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 AUTO_ORDER = ("dp", "cpsat", "cbc", "exhaustive")
 
 
-def _candidates(instance: "Instance", objective: Objective, top_k: int) -> list[Solver]:
+def _candidates(instance: Instance, objective: Objective, top_k: int) -> list[Solver]:
     """Available solvers of :data:`AUTO_ORDER` that support the problem (by their declared features), in order.
 
     Raises
@@ -52,7 +52,7 @@ def _candidates(instance: "Instance", objective: Objective, top_k: int) -> list[
     return chosen
 
 
-def choose_solver(instance: "Instance", objective: Objective, top_k: int = 1) -> Solver:
+def choose_solver(instance: Instance, objective: Objective, top_k: int = 1) -> Solver:
     """The first solver in :data:`AUTO_ORDER` that is available and supports the instance."""
     return _candidates(instance, objective, top_k)[0]
 
@@ -66,7 +66,7 @@ def _accepts(solver: Solver, keyword: str) -> bool:
 
 def run_solver(
     solver: Solver,
-    instance: "Instance",
+    instance: Instance,
     objective: Objective,
     top_k: int,
     budget: Budget,
@@ -100,7 +100,7 @@ def _better(first: SolveResult, second: SolveResult) -> SolveResult:
     return first
 
 
-def _auto(instance: "Instance", objective: Objective, top_k: int, budget: Budget) -> SolveResult:
+def _auto(instance: Instance, objective: Objective, top_k: int, budget: Budget) -> SolveResult:
     """The first solver that supports the problem; if it stops unproven, the next ones, started from its answer."""
     chosen = _candidates(instance, objective, top_k)
     result = run_solver(chosen[0], instance, objective, top_k, budget)
@@ -115,9 +115,9 @@ def _auto(instance: "Instance", objective: Objective, top_k: int, budget: Budget
 
 
 def solve(
-    instance: "Instance",
+    instance: Instance,
     solver: str | Solver = "auto",
-    objective: "str | Objective | None" = None,
+    objective: str | Objective | None = None,
     *,
     top_k: int = 1,
     time_limit: float | None = None,
@@ -173,7 +173,7 @@ def solve(
     return dataclasses.replace(result, wall_time_s=budget.elapsed())
 
 
-def _check_energy_data(instance: "Instance", objective: Objective) -> None:
+def _check_energy_data(instance: Instance, objective: Objective) -> None:
     from .objectives import require_power
 
     if instance.constraints.energy_budget_j is not None:
@@ -182,7 +182,7 @@ def _check_energy_data(instance: "Instance", objective: Objective) -> None:
         require_power(instance, "the energy objective")
 
 
-def _explain(instance: "Instance", objective: Objective, budget: Budget) -> dict[str, Any]:
+def _explain(instance: Instance, objective: Objective, budget: Budget) -> dict[str, Any]:
     """Which single constraint groups, when dropped, make the instance feasible."""
     groups = instance.constraints.groups(instance.n_tiers)
     memory_caps = any(s.memory_bytes is not None for s in instance.systems)
@@ -211,7 +211,7 @@ def _explain(instance: "Instance", objective: Objective, budget: Budget) -> dict
     return {"conflicts": tuple(relaxed), "message": message}
 
 
-def _unconstrained(instance: "Instance") -> "Instance":
+def _unconstrained(instance: Instance) -> Instance:
     from .instance import Constraints
 
     return instance.replace(
@@ -220,7 +220,7 @@ def _unconstrained(instance: "Instance") -> "Instance":
     )
 
 
-def _feasible(instance: "Instance", objective: Objective, budget: Budget) -> bool | None:
+def _feasible(instance: Instance, objective: Objective, budget: Budget) -> bool | None:
     """Whether ``instance`` has a feasible plan (``None``: the budget ran out before it was known)."""
     if budget.expired():
         return None

@@ -67,12 +67,12 @@ class SegmentDP:
     def is_available(self) -> bool:
         return True
 
-    def unsupported(self, instance: "Instance", objective: Objective) -> str | None:
+    def unsupported(self, instance: Instance, objective: Objective) -> str | None:
         return chain_problem(instance, segment_overhead=True) or missing_features(self.features, instance, objective)
 
     def solve(
         self,
-        instance: "Instance",
+        instance: Instance,
         objective: Objective,
         *,
         top_k: int = 1,
@@ -114,7 +114,7 @@ class SegmentDP:
         return outcome.result(self.name, instance, objective, started, top_k)
 
 
-def feasible(instance: "Instance", budget: Budget | None = None) -> bool | None:
+def feasible(instance: Instance, budget: Budget | None = None) -> bool | None:
     """Whether any plan meets every constraint (``None`` when the budget ran out first).
 
     Feasibility does not depend on the objective: the latency terms drive the
@@ -151,7 +151,7 @@ class _Outcome:
     def __init__(self, found: _Found, complete: bool, bound: float, method: str, message: str = "") -> None:
         self.found, self.complete, self.bound, self.method, self.message = found, complete, bound, method, message
 
-    def result(self, solver: str, instance: "Instance", objective: Objective, started: float, top_k: int) -> SolveResult:
+    def result(self, solver: str, instance: Instance, objective: Objective, started: float, top_k: int) -> SolveResult:
         self.found.sort(key=lambda x: x[0])
         plans = [p for _, p in self.found[: max(top_k, 1) * 2]]
         if self.complete:
@@ -161,8 +161,16 @@ class _Outcome:
             status = Status.FEASIBLE if plans else Status.TIME_LIMIT
             bound = self.bound
         return finish(
-            instance, objective, solver, plans, status=status, started=started, top_k=top_k, bound=bound,
-            message=self.message, method=self.method,
+            instance,
+            objective,
+            solver,
+            plans,
+            status=status,
+            started=started,
+            top_k=top_k,
+            bound=bound,
+            message=self.message,
+            method=self.method,
         )
 
 
@@ -178,7 +186,7 @@ def _label_groups(
 
 
 def _coupled(
-    instance: "Instance",
+    instance: Instance,
     groups: list[tuple[list[int], Terms]],
     resources: list[Resource],
     lo: np.ndarray,
@@ -211,7 +219,7 @@ def _coupled(
 
 
 def _labels_only(
-    instance: "Instance",
+    instance: Instance,
     groups: list[tuple[list[int], Terms]],
     resources: list[Resource],
     lo: np.ndarray,

@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..budget import Budget
 from ..evaluate import evaluate, exceeds
 from ..objectives import Objective, is_additive
 from ..plan import Plan
 from ..result import SolveResult, Status
-from ..budget import Budget
 from .base import Feature, allowed_nodes, chain_problem, finish, require_supported, terms_by_origin
 
 if TYPE_CHECKING:
@@ -56,7 +56,7 @@ def _small_splits(n: int, k: int) -> np.ndarray:
     return flat.reshape(-1, k)
 
 
-def _subsets(instance: "Instance") -> list[tuple[int, ...]]:
+def _subsets(instance: Instance) -> list[tuple[int, ...]]:
     """Sets of later tiers that may be used together, honouring required and forbidden tiers."""
     c = instance.constraints
     later = [t for t in range(1, instance.n_tiers) if t not in c.tiers_forbidden and instance.candidates[t]]
@@ -69,7 +69,7 @@ def _subsets(instance: "Instance") -> list[tuple[int, ...]]:
     return out
 
 
-def count_scenarios(instance: "Instance") -> int:
+def count_scenarios(instance: Instance) -> int:
     """How many (system choice, split) scenarios an enumeration must score, before constraints."""
     n = instance.n_nodes
     total = 0
@@ -79,7 +79,7 @@ def count_scenarios(instance: "Instance") -> int:
     return total * len(instance.candidates[0])
 
 
-def _plan(instance: "Instance", origin: int, subset: tuple[int, ...], combo: tuple[int, ...], cuts: np.ndarray) -> Plan:
+def _plan(instance: Instance, origin: int, subset: tuple[int, ...], combo: tuple[int, ...], cuts: np.ndarray) -> Plan:
     n, T = instance.n_nodes, instance.n_tiers
     start = {t: int(cuts[j]) for j, t in enumerate(subset)}
     bounds = [0] * (T + 1)
@@ -104,12 +104,12 @@ class Exhaustive:
     def is_available(self) -> bool:
         return True
 
-    def unsupported(self, instance: "Instance", objective: Objective) -> str | None:
+    def unsupported(self, instance: Instance, objective: Objective) -> str | None:
         return chain_problem(instance, segment_overhead=True)
 
     def solve(
         self,
-        instance: "Instance",
+        instance: Instance,
         objective: Objective,
         *,
         top_k: int = 1,
@@ -237,8 +237,10 @@ class Exhaustive:
                             if c.energy_budget_j is not None:
                                 sent = hop_bytes[:, 0] / link_bps[o, stage[1]] if k else np.zeros(len(cuts))
                                 tx = tx_w[o, stage[1]] if k else 0.0
-                                energy = (origin.compute_w or 0.0) * comp[:, 0] + tx * sent + origin.idle_w * (
-                                    latency - comp[:, 0] - sent
+                                energy = (
+                                    (origin.compute_w or 0.0) * comp[:, 0]
+                                    + tx * sent
+                                    + origin.idle_w * (latency - comp[:, 0] - sent)
                                 )
                                 feasible &= ~exceeds(energy, c.energy_budget_j)
                             if not feasible.any():
@@ -256,7 +258,9 @@ class Exhaustive:
                                     value += terms.segment_cost[s] * ran  # type: ignore[attr-defined]
                                 for j in range(k):
                                     src, dst = stage[j], stage[j + 1]
-                                    value += terms.hop_fixed[src, dst] + terms.hop_per_byte[src, dst] * beta[cuts[rows, j]]  # type: ignore[attr-defined]
+                                    value += (
+                                        terms.hop_fixed[src, dst] + terms.hop_per_byte[src, dst] * beta[cuts[rows, j]]
+                                    )  # type: ignore[attr-defined]
                                 if returning:
                                     value += terms.hop_fixed[stage[-1], o] + terms.hop_per_byte[stage[-1], o] * beta[n]  # type: ignore[attr-defined]
                                 if terms.bottleneck_weight:  # type: ignore[attr-defined]
@@ -264,7 +268,10 @@ class Exhaustive:
                                     value += terms.bottleneck_weight * used.max(axis=1)  # type: ignore[attr-defined]
                             else:
                                 value = np.array(
-                                    [objective.value(instance, p, evaluate(instance, p)) for p in map(make_plan, range(len(rows)))]
+                                    [
+                                        objective.value(instance, p, evaluate(instance, p))
+                                        for p in map(make_plan, range(len(rows)))
+                                    ]
                                 )
                             offer(value, make_plan)
                         if timed_out:
@@ -284,6 +291,14 @@ class Exhaustive:
             status = Status.OPTIMAL if plans else Status.INFEASIBLE
             message = ""
         return finish(
-            instance, objective, self.name, plans, status=status, started=started, top_k=top_k, message=message,
-            bound=math.nan, method="exhaustive enumeration",
+            instance,
+            objective,
+            self.name,
+            plans,
+            status=status,
+            started=started,
+            top_k=top_k,
+            message=message,
+            bound=math.nan,
+            method="exhaustive enumeration",
         )

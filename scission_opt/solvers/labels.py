@@ -204,11 +204,11 @@ class _Labels:
     def __init__(self, sys: Any, b0: Any, val: Any, big: Any, trail: Any) -> None:
         self.sys, self.b0, self.val, self.big, self.trail = sys, b0, val, big, trail
 
-    def take(self, idx: np.ndarray) -> "_Labels":
+    def take(self, idx: np.ndarray) -> _Labels:
         return _Labels(self.sys[idx], self.b0[idx], self.val[idx], self.big[idx], self.trail[idx])
 
     @staticmethod
-    def join(parts: list["_Labels"]) -> "_Labels":
+    def join(parts: list[_Labels]) -> _Labels:
         return _Labels(*(np.concatenate([getattr(p, a) for p in parts]) for a in ("sys", "b0", "val", "big", "trail")))
 
     def __len__(self) -> int:
@@ -236,7 +236,13 @@ def _starts(graph: SegmentGraph, costs: _Costs, trail: _Trail, track: bool) -> _
         ids = trail.add(np.full(len(o), -1), rec, np.zeros(len(o), np.int64), o)
         parts.append(_Labels(rec, np.zeros(len(o), np.int64), val, np.nan_to_num(big), ids))
     if not parts:
-        return _Labels(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, costs.seg.shape[1])), np.zeros(0), np.zeros(0, np.int64))
+        return _Labels(
+            np.zeros(0, np.int64),
+            np.zeros(0, np.int64),
+            np.zeros((0, costs.seg.shape[1])),
+            np.zeros(0),
+            np.zeros(0, np.int64),
+        )
     return _Labels.join(parts)
 
 
@@ -268,7 +274,9 @@ def _hops(
     return _Labels(rec, np.full(len(li), e, np.int64), val, big, ids)
 
 
-def _finish(graph: SegmentGraph, costs: _Costs, labels: _Labels, track: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _finish(
+    graph: SegmentGraph, costs: _Costs, labels: _Labels, track: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(values (L, m+1), bottleneck (L,), ok (L,))`` of complete labels at boundary ``n``."""
     n, inst = graph.n, graph.instance
     ok = np.isfinite(graph.end_costs()[labels.sys])
@@ -298,7 +306,9 @@ class _Search:
         n, lo = graph.n, graph.lo
         # A segment started at b0 on s must close by the first boundary whose window no longer reaches b0;
         # labels with the same closing deadline face the same future (the start matters only for the bottleneck).
-        self.deadline = np.stack([np.searchsorted(lo[:, s], np.arange(n + 1), side="right") for s in range(graph.S)], axis=1)
+        self.deadline = np.stack(
+            [np.searchsorted(lo[:, s], np.arange(n + 1), side="right") for s in range(graph.S)], axis=1
+        )
         self.slack = costs.caps
         self.m = costs.m
         # dominance criteria: the objective, each capped (or, for a Pareto set, every) resource, the bottleneck
@@ -379,7 +389,7 @@ class _Search:
 
 
 def label_search(
-    instance: "Instance",
+    instance: Instance,
     groups: list[tuple[list[int], LabelProblem]],
     lo: np.ndarray,
     *,

@@ -99,15 +99,21 @@ def _agree(instance: Instance, objective_name: str, top_k: int) -> None:
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(instance=with_overheads(max_nodes=9, max_tiers=4, max_systems=2), name=st.sampled_from(OBJECTIVES),
-       top_k=st.sampled_from([1, 1, 3]))
+@given(
+    instance=with_overheads(max_nodes=9, max_tiers=4, max_systems=2),
+    name=st.sampled_from(OBJECTIVES),
+    top_k=st.sampled_from([1, 1, 3]),
+)
 def test_dp_matches_exhaustive_with_coupling(instance: Instance, name: str, top_k: int) -> None:
     _agree(instance, name, top_k)
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(instance=binding_coupled(max_nodes=8, max_tiers=3, max_systems=2), name=st.sampled_from(OBJECTIVES),
-       top_k=st.sampled_from([1, 1, 3]))
+@given(
+    instance=binding_coupled(max_nodes=8, max_tiers=3, max_systems=2),
+    name=st.sampled_from(OBJECTIVES),
+    top_k=st.sampled_from([1, 1, 3]),
+)
 def test_binding_coupling_constraints(instance: Instance, name: str, top_k: int) -> None:
     """Deadlines, percentage limits and idle-power energy budgets set where they bind."""
     _agree(instance, name, top_k)
