@@ -165,7 +165,7 @@ class Throughput:
         return _terms(instance, np.zeros((n, S)), np.zeros((S, S)), np.zeros((S, S)), bottleneck=1.0)
 
 
-BUILTIN = {cls.name: cls for cls in (Latency, Energy, Bytes, Throughput, Price)}  # type: ignore[attr-defined]
+BUILTIN = {cls.name: cls for cls in (Latency, Energy, Bytes, Throughput, Price)}
 
 
 @dataclass(frozen=True)
@@ -193,7 +193,7 @@ class Weighted:
         out = Needs()
         for key, w in self.weights:
             if w:
-                out = out | BUILTIN[key].needs  # type: ignore[attr-defined]
+                out = out | BUILTIN[key].needs
         return out
 
     def _parts(self) -> list[tuple[float, object]]:

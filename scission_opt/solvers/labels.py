@@ -372,6 +372,7 @@ class _Search:
         val, big, ok = _finish(graph, self.costs, labels, self.track)
         ok &= np.all(val[:, 1 : self.m + 1] <= self.slack[None, 1:], axis=1)
         idx = np.flatnonzero(ok)
+        values: list[tuple[float, ...]]
         if self.pareto:
             second = big[idx] if problem.track_bottleneck else val[idx, 1]
             idx = idx[_dominance_keep(np.zeros(len(idx), np.int64), np.stack([val[idx, 0], second], axis=1))]
@@ -381,7 +382,7 @@ class _Search:
             order = np.argsort(total, kind="stable")[:8]  # a few, in case the evaluator disagrees at a limit
             values = [(float(t),) for t in total[order] if t < self.upper]
             idx = idx[order][: len(values)]
-        found = []
+        found: list[tuple[tuple[float, ...], Plan]] = []
         for v, i in zip(values, idx):
             origin, segments = self.trail.segments(int(labels.trail[i]))
             found.append((v, graph.plan(origin, segments)))

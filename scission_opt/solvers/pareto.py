@@ -28,13 +28,13 @@ if TYPE_CHECKING:
     from ..instance import Instance
 
 
-def _terms(instance: "Instance", objective: Objective, origin: int) -> Terms:
+def _terms(instance: Instance, objective: Objective, origin: int) -> Terms:
     if not is_additive(objective):
         raise UnsupportedError(f"objective {objective.name!r} is not additive (no terms()): no exact Pareto front")
     return objective.terms(instance, origin if objective.depends_on_origin(instance) else None)
 
 
-def _is_pure_bottleneck(instance: "Instance", objective: Objective) -> bool:
+def _is_pure_bottleneck(instance: Instance, objective: Objective) -> bool:
     """The objective is the bottleneck alone (its terms carry a bottleneck weight and nothing else)."""
     if not objective_needs(objective, instance).bottleneck:
         return False
@@ -43,7 +43,7 @@ def _is_pure_bottleneck(instance: "Instance", objective: Objective) -> bool:
 
 
 def pareto_labels(
-    instance: "Instance",
+    instance: Instance,
     objectives: tuple[Objective, Objective],
     *,
     budget: Budget | None = None,

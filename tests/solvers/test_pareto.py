@@ -48,7 +48,7 @@ def _check(instance: Instance, names: tuple[str, str]) -> None:
     assert len(values) == len(expected), (values, expected)
     for (a, b), (x, y) in zip(values, expected):
         assert a == pytest.approx(x, rel=1e-9, abs=1e-12) and b == pytest.approx(y, rel=1e-9, abs=1e-12)
-    for (a, b), plan in got:
+    for _, plan in got:
         assert evaluate(instance, plan).feasible
 
 
