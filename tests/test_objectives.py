@@ -19,7 +19,10 @@ from .strategies import instances
 
 
 @settings(max_examples=40, deadline=None)
-@given(instance=instances(max_nodes=5, max_tiers=3, max_systems=2, constraints=False), name=st.sampled_from(sorted(BUILTIN)))
+@given(
+    instance=instances(max_nodes=5, max_tiers=3, max_systems=2, constraints=False),
+    name=st.sampled_from(sorted(BUILTIN)),
+)
 def test_terms_sum_to_value_on_every_plan(instance, name: str) -> None:  # type: ignore[no-untyped-def]
     """An additive objective's terms, summed along any plan, equal its value from the evaluator."""
     objective = get_objective(name)
