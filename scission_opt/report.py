@@ -99,4 +99,21 @@ def format_result(instance: Instance, result: SolveResult) -> str:
             f"bottleneck period {m.bottleneck_s:.6f} s, "
             f"price {m.price:.4g}"
         )
+    lines += _provenance(instance)
     return "\n".join(lines)
+
+
+def _clip(text: str, width: int = 110) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 3].rstrip() + "..."
+
+
+def _provenance(instance: Instance) -> list[str]:
+    """Where each system's figures (and the network's) come from, one clipped line each."""
+    lines = ["", "figures from (full text in the instance file):"]
+    for system in instance.systems:
+        lines.append(f"  {system.tier} {system.name}: {_clip(system.provenance or 'no provenance given')}")
+    _, found, links = instance.provenance.partition("Links:")
+    if found:
+        lines.append(f"  links: {_clip(links)}")
+    return lines
