@@ -40,6 +40,7 @@ _INPUT_ARGS = ("instance", "benchmark_dir", "profile", "path", "model", "output"
 COMMAND_MODULES: tuple[str, ...] = ()
 COMMAND_MODULES += ("scission_opt.profiler.commands",)  # profile, build-instance, estimate
 COMMAND_MODULES += ("scission_opt.scission.cli", "scission_opt.plots_cli")  # scission, import-scission, plot-profile
+COMMAND_MODULES += ("scission_opt.whatif.commands",)  # sensitivity, pareto
 
 
 def _weights(pairs: Sequence[str] | None) -> dict[str, float] | None:
@@ -98,6 +99,11 @@ def cmd_solve(args: argparse.Namespace) -> int:
 
         image_format(args.plot)  # a bad suffix fails before the solve, not after
     instance = load_instance(args.instance)
+    from .whatif.commands import explain_result, solve_hook
+
+    instance, answered = solve_hook(args, instance)  # network overrides; --scenarios is answered there
+    if answered is not None:
+        return answered
     result = solve(
         instance,
         args.solver,
@@ -106,10 +112,14 @@ def cmd_solve(args: argparse.Namespace) -> int:
         time_limit=args.time_limit,
         weights=_weights_for(args, instance),
     )
-    if args.json:
-        print(json.dumps(result.to_dict(instance), indent=1))
-    else:
+    if not args.json:
         print(format_result(instance, result))
+    explanation = explain_result(args, instance, result)
+    if args.json:
+        out = result.to_dict(instance)
+        if explanation is not None:
+            out["explain"] = explanation
+        print(json.dumps(out, indent=1))
     if args.plot and result.plan is not None:
         from .plots import plot_plan
 
@@ -191,6 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--plot", metavar="FILE", help="also write a chart of the best plan (.png or .svg); says where on stderr"
     )
+    from .whatif.commands import add_solve_options
+
+    add_solve_options(p)  # --network, --bandwidth, --link-latency, --input-bytes, --scenarios, --robust, --explain
     p.set_defaults(func=cmd_solve)
 
     p = sub.add_parser(

@@ -62,7 +62,7 @@ def _named(objective: Objective, name: str) -> Objective:
         return objective
     if dataclasses.is_dataclass(objective) and any(f.name == "name" for f in dataclasses.fields(objective)):
         try:
-            return dataclasses.replace(objective, name=name)  # type: ignore[type-var]
+            return dataclasses.replace(objective, name=name)
         except (TypeError, ValueError):
             pass
     return _Renamed(objective, name)
