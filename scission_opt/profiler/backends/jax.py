@@ -21,7 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from . import BackendError, Compiled
+from ..splits import Block, LayerGraph
+from . import BackendError, Compiled, compile_submodels
 
 
 def _flops(compiled: Any) -> int | None:
@@ -100,6 +101,7 @@ class JaxBackend:
 
     name: str = "jax"
     method: str = "one jax.jit of Model.stateless_call per block, XLA-compiled ahead of time, block_until_ready"
+    needs_submodels: bool = True
 
     def versions(self) -> tuple[str, str]:
         import jax
@@ -113,6 +115,9 @@ class JaxBackend:
                 "--threads applies to the tensorflow and torch backends; for jax on a CPU set XLA_FLAGS before the run"
             )
         return 0, 0
+
+    def compile_model(self, graph: LayerGraph, blocks: Sequence[Block]) -> tuple[Compiled, list[Compiled]]:
+        return compile_submodels(self, graph, blocks)
 
     def build_scope(self) -> contextlib.AbstractContextManager[None]:
         return numpy_initializers()
