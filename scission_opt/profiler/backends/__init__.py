@@ -79,11 +79,20 @@ class Compiled:
 class Backend(Protocol):
     """What the profiler needs from a Keras backend."""
 
-    name: str
-    #: How one block is compiled, for the provenance, e.g. "one tf.function per block".
-    method: str
-    #: Whether :meth:`compile_model` needs each block's Keras sub-model (``Block.submodel``).
-    needs_submodels: bool
+    @property
+    def name(self) -> str:
+        """The backend's name, as ``KERAS_BACKEND`` spells it."""
+        ...
+
+    @property
+    def method(self) -> str:
+        """How one block is compiled and timed, for the provenance, e.g. "one tf.function per block"."""
+        ...
+
+    @property
+    def needs_submodels(self) -> bool:
+        """Whether :meth:`compile_model` needs each block's Keras sub-model (``Block.submodel``)."""
+        ...
 
     def versions(self) -> tuple[str, str]:
         """``(library version, device)``, e.g. ``("0.10.2", "cpu:0 cpu")``."""
