@@ -172,8 +172,14 @@ class JaxBackend:
     def compile_all(self, items: Sequence[tuple[Any, tuple[int, ...], str]]) -> list[Compiled]:
         lowered = [self._lower(*item) for item in items]
         workers = max(1, min(compile_threads(), len(lowered)))
-        with ThreadPoolExecutor(workers) as pool:
-            compiled = list(pool.map(lambda low: low.lowered.compile(), lowered))
+        if workers == 1:
+            compiled = [low.lowered.compile() for low in lowered]
+        else:
+            pool = ThreadPoolExecutor(workers)
+            try:
+                compiled = list(pool.map(lambda low: low.lowered.compile(), lowered))
+            finally:  # on Ctrl-C (or a time limit's SIGINT) start no more compilations
+                pool.shutdown(wait=True, cancel_futures=True)
         return [self._finish(low, c) for low, c in zip(lowered, compiled, strict=True)]
 
     def to_input(self, array: np.ndarray) -> Any:
