@@ -35,7 +35,7 @@ class Plan:
     assignment: tuple[int, ...] | None = None
 
     @classmethod
-    def from_assignment(cls, assignment: "tuple[int, ...] | list[int]", systems: "tuple[str | None, ...]") -> "Plan":
+    def from_assignment(cls, assignment: tuple[int, ...] | list[int], systems: tuple[str | None, ...]) -> Plan:
         """A DAG plan from each node's tier and each tier's system (``None`` for unused later tiers)."""
         assignment = tuple(int(t) for t in assignment)
         counts = [0] * len(systems)
@@ -88,7 +88,7 @@ class Plan:
                 return t
         raise IndexError(node)
 
-    def check_shape(self, instance: "Instance") -> str | None:
+    def check_shape(self, instance: Instance) -> str | None:
         """Why this plan does not fit ``instance`` structurally, or ``None``."""
         T, n = instance.n_tiers, instance.n_nodes
         if len(self.bounds) != T + 1 or len(self.systems) != T:
@@ -113,7 +113,7 @@ class Plan:
                     return f"system {name!r} is not in tier {instance.tiers[t]!r}"
         return None
 
-    def _check_assignment(self, instance: "Instance") -> str | None:
+    def _check_assignment(self, instance: Instance) -> str | None:
         assert self.assignment is not None
         T = len(self.systems)
         if len(self.assignment) != instance.n_nodes:
@@ -128,7 +128,7 @@ class Plan:
                     return f"node {v} (tier {self.assignment[v]}) reads node {u} from a later tier {self.assignment[u]}"
         return None
 
-    def describe(self, instance: "Instance") -> str:
+    def describe(self, instance: Instance) -> str:
         """One line: ``device(raspi4)=0-6, edge(vm)=7-11, cloud(-)=unused`` with model layer ranges."""
         if self.assignment is not None:
             return ", ".join(
@@ -146,7 +146,7 @@ class Plan:
                 parts.append(f"{tier}({self.systems[t] or '-'}) = unused")
         return ", ".join(parts)
 
-    def to_dict(self, instance: "Instance") -> dict[str, Any]:
+    def to_dict(self, instance: Instance) -> dict[str, Any]:
         """JSON-ready description, per tier: system, node range, layer range (DAG plans: node list)."""
         if self.assignment is not None:
             dag_tiers = [

@@ -7,6 +7,7 @@ tensors it carries (formulations/dag.md). The tests check this equals ``value()`
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING
 
 from .evaluate import hop_tensors
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     from ..plan import Plan
 
 
-def dag_additive_value(instance: "Instance", plan: "Plan", terms: "Terms", metrics: "Metrics | None" = None) -> float:
+def dag_additive_value(instance: Instance, plan: Plan, terms: Terms, metrics: Metrics | None = None) -> float:
     """Sum of ``terms`` along ``plan`` (plus the weighted bottleneck, from the evaluator)."""
     sidx = instance.system_index
     total = 0.0
@@ -30,7 +31,7 @@ def dag_additive_value(instance: "Instance", plan: "Plan", terms: "Terms", metri
     stops = plan.stops()
     carried = hop_tensors(instance, plan.node_tiers(), {t: k for k, (t, _) in enumerate(stops)}, len(stops))
     beta = terms.boundary_bytes
-    for k, ((_, a), (_, b)) in enumerate(zip(stops, stops[1:])):
+    for k, ((_, a), (_, b)) in enumerate(itertools.pairwise(stops)):
         nbytes = sum(float(beta[x]) for x in carried[k])
         total += float(terms.hop_fixed[sidx[a], sidx[b]] + terms.hop_per_byte[sidx[a], sidx[b]] * nbytes)
     if instance.return_output and len(stops) > 1:

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 finish_dag = finish
 
 
-def dag_problem(instance: "Instance") -> str | None:
+def dag_problem(instance: Instance) -> str | None:
     """Why no DAG solver can take ``instance``, or ``None`` (any node order the format accepts is topological)."""
     if instance.n_tiers < 1:
         return "no tiers"

@@ -9,6 +9,7 @@ transfer (the link's fixed latency once, plus their bytes over the bandwidth).
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from ..plan import Plan
 
 
-def hop_tensors(instance: "Instance", tiers: tuple[int, ...], stop_of_tier: dict[int, int], n_stops: int) -> list[list[int]]:
+def hop_tensors(instance: Instance, tiers: tuple[int, ...], stop_of_tier: dict[int, int], n_stops: int) -> list[list[int]]:
     """Per hop ``k`` (stop ``k`` -> stop ``k + 1``), the tensors it carries, in tensor order.
 
     ``tiers`` is each node's tier; ``stop_of_tier`` maps a used tier (and tier 0) to its stop.
@@ -42,7 +43,7 @@ def hop_tensors(instance: "Instance", tiers: tuple[int, ...], stop_of_tier: dict
     return carried
 
 
-def _compute(instance: "Instance", plan: "Plan", sidx: dict[str, int]) -> tuple[list[float], list[float], float]:
+def _compute(instance: Instance, plan: Plan, sidx: dict[str, int]) -> tuple[list[float], list[float], float]:
     T = instance.n_tiers
     compute, memory, price = [0.0] * T, [0.0] * T, 0.0
     for t in range(T):
@@ -57,7 +58,7 @@ def _compute(instance: "Instance", plan: "Plan", sidx: dict[str, int]) -> tuple[
     return compute, memory, price
 
 
-def evaluate_dag(instance: "Instance", plan: "Plan") -> Metrics:
+def evaluate_dag(instance: Instance, plan: Plan) -> Metrics:
     """Every metric of a node -> tier plan on any instance, and the constraints it breaks.
 
     A chain plan (``plan.assignment is None``) is read as its contiguous assignment.
@@ -95,7 +96,7 @@ def evaluate_dag(instance: "Instance", plan: "Plan") -> Metrics:
         hops.append(Hop(src, dst, first, nbytes, transfer, float(instance.link_latency_s[a, b]) + transfer, returning, tensors))
         upload[t_src] += nbytes
 
-    for k, ((t_prev, s_prev), (_, s_next)) in enumerate(zip(stops, stops[1:])):
+    for k, ((t_prev, s_prev), (_, s_next)) in enumerate(itertools.pairwise(stops)):
         add_hop(t_prev, s_prev, s_next, tuple(carried[k]), False)
     if instance.return_output and len(stops) > 1:
         t_last, s_last = stops[-1]
@@ -128,8 +129,8 @@ def evaluate_dag(instance: "Instance", plan: "Plan") -> Metrics:
 
 
 def _violations(
-    instance: "Instance",
-    plan: "Plan",
+    instance: Instance,
+    plan: Plan,
     tiers: tuple[int, ...],
     compute: list[float],
     memory: list[float],
@@ -170,7 +171,7 @@ def _violations(
     return out
 
 
-def _placement_violations(instance: "Instance", plan: "Plan", tiers: tuple[int, ...]) -> list[str]:
+def _placement_violations(instance: Instance, plan: Plan, tiers: tuple[int, ...]) -> list[str]:
     """Privacy, pins, bans and tier usage."""
     sidx, c = instance.system_index, instance.constraints
     out: list[str] = []

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 MAX_PLANS = 2_000_000
 
 
-def assignments(instance: "Instance") -> Iterator[tuple[int, ...]]:
+def assignments(instance: Instance) -> Iterator[tuple[int, ...]]:
     """Every assignment with ``tier(u) <= tier(v)`` on every edge, in lexicographic order."""
     n, T = instance.n_nodes, instance.n_tiers
     inputs = [node.inputs for node in instance.nodes]
@@ -45,12 +45,12 @@ def assignments(instance: "Instance") -> Iterator[tuple[int, ...]]:
     yield from place(0)
 
 
-def count_assignments(instance: "Instance", cap: int = MAX_PLANS + 1) -> int:
+def count_assignments(instance: Instance, cap: int = MAX_PLANS + 1) -> int:
     """How many monotone assignments there are, counting up to ``cap``."""
     return sum(1 for _ in itertools.islice(assignments(instance), cap))
 
 
-def plans(instance: "Instance", assignment: tuple[int, ...]) -> Iterator[Plan]:
+def plans(instance: Instance, assignment: tuple[int, ...]) -> Iterator[Plan]:
     """Every system choice for ``assignment``: one system per used tier, an origin always."""
     per_tier = []
     used = set(assignment)
@@ -69,7 +69,7 @@ class DagExhaustive:
     def is_available(self) -> bool:
         return True
 
-    def unsupported(self, instance: "Instance", objective: Objective) -> str | None:
+    def unsupported(self, instance: Instance, objective: Objective) -> str | None:
         problem = dag_problem(instance)
         if problem:
             return problem
@@ -79,7 +79,7 @@ class DagExhaustive:
         return None
 
     def solve(
-        self, instance: "Instance", objective: Objective, *, top_k: int = 1, time_limit: float | None = None
+        self, instance: Instance, objective: Objective, *, top_k: int = 1, time_limit: float | None = None
     ) -> SolveResult:
         started = time.perf_counter()
         why = self.unsupported(instance, objective)

@@ -40,7 +40,7 @@ class DagStructure:
 
 
 @lru_cache(maxsize=64)
-def structure(instance: "Instance") -> DagStructure:
+def structure(instance: Instance) -> DagStructure:
     """The :class:`DagStructure` of ``instance`` (cached per instance object)."""
     n = instance.n_nodes
     readers: list[list[int]] = [[] for _ in range(n + 1)]
