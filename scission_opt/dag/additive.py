@@ -35,9 +35,9 @@ def dag_additive_value(instance: Instance, plan: Plan, terms: Terms, metrics: Me
         nbytes = sum(float(beta[x]) for x in carried[k])
         total += float(terms.hop_fixed[sidx[a], sidx[b]] + terms.hop_per_byte[sidx[a], sidx[b]] * nbytes)
     if instance.return_output and len(stops) > 1:
-        a, b = sidx[stops[-1][1]], sidx[plan.origin]
+        last, origin = sidx[stops[-1][1]], sidx[plan.origin]
         nbytes = sum(float(beta[v + 1]) for v in structure(instance).outputs)
-        total += float(terms.hop_fixed[a, b] + terms.hop_per_byte[a, b] * nbytes)
+        total += float(terms.hop_fixed[last, origin] + terms.hop_per_byte[last, origin] * nbytes)
     if terms.bottleneck_weight:
         if metrics is None:
             from ..evaluate import evaluate
