@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 #: ``auto`` tries these in order and takes the first that supports the instance:
 #: the segment DP is exact and fastest where it applies; CP-SAT and CBC cover
 #: every additive objective and constraint; exhaustive covers everything else.
-AUTO_ORDER = ("dp", "cpsat", "cbc", "exhaustive")
+AUTO_ORDER = ("dp", "cpsat", "cbc", "exhaustive", "dag-mincut", "dag-cpsat", "dag-exhaustive")
 
 
 def choose_solver(instance: "Instance", objective: Objective) -> Solver:

@@ -16,7 +16,7 @@ The model (formulations/dag.md, "MIP") in the order data, variables, constraints
 
 Times, bytes, energy and costs are linear in these. CP-SAT needs integers: a limit row is
 rounded conservatively (coefficients up, limit with the evaluator's tolerance down, about
-2^-40 of its largest term per term), so every plan CP-SAT accepts passes the evaluator; the
+2^-52 of its largest term per term, fewer bits for rows of over 250 terms so that no row can overflow), so every plan CP-SAT accepts passes the evaluator; the
 objective is rounded to about 2^-40 of the sum of its largest terms, and the reported bound
 is lowered by the largest rounding error of a plan.
 """
@@ -44,8 +44,8 @@ if TYPE_CHECKING:
     from ..objectives import Terms
 
 WORKERS = 2
-#: Bits of resolution of a limit row and of the objective.
-ROW_BITS = 40
+#: Bits of resolution of a limit row (at most: a row's terms must sum below 2^60) and of the objective.
+ROW_BITS = 52
 OBJECTIVE_BITS = 40
 
 
@@ -373,6 +373,8 @@ class _DagModel:
         T = inst.n_tiers
         self.error = 0.5 * (inst.n_nodes + (inst.n_nodes + 1) * (T - 1) + 3 * T + 2) / self.scale
         self.error += (2 * inst.n_nodes + 2) / self.scale if w else 0.0  # rounding up inside the largest row
+        if magnitude == 0:
+            self.error = 0.0  # every cost is 0: nothing was rounded
 
     # ---- solve and read back ------------------------------------------------------------------
     def solve(self, top_k: int, budget: Budget) -> tuple[list[tuple[float, Plan]], float, bool]:

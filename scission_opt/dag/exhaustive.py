@@ -24,7 +24,9 @@ if TYPE_CHECKING:
     from ..instance import Instance
 
 #: Plans (assignment x system choice) above which the solver refuses the instance.
-MAX_PLANS = 2_000_000
+MAX_PLANS = 200_000
+#: Nodes above which the solver refuses without counting.
+MAX_NODES = 40
 
 
 def assignments(instance: Instance) -> Iterator[tuple[int, ...]]:
@@ -73,8 +75,10 @@ class DagExhaustive:
         problem = dag_problem(instance)
         if problem:
             return problem
+        if instance.n_nodes > MAX_NODES:
+            return f"more than {MAX_NODES} nodes; use dag-mincut or dag-cpsat"
         per_tier = max(sum(1 for s in instance.systems if s.tier == tier) for tier in instance.tiers)
-        if count_assignments(instance) * per_tier**instance.n_tiers > MAX_PLANS:
+        if count_assignments(instance, MAX_PLANS // per_tier**instance.n_tiers + 1) * per_tier**instance.n_tiers > MAX_PLANS:
             return f"more than {MAX_PLANS} plans to enumerate; use dag-mincut or dag-cpsat"
         return None
 

@@ -24,13 +24,14 @@ import heapq
 import itertools
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..budget import Budget
 from ..errors import UnsupportedError
+from ..evaluate import evaluate
 from ..objectives import Objective, is_additive
 from ..plan import Plan
 from ..result import SolveResult, Status
@@ -96,20 +97,39 @@ class DagMinCut:
         terms = terms_by_origin(instance, objective)
         if any(t is not None and t.bottleneck_weight for _, t in terms):  # type: ignore[attr-defined]
             return "the bottleneck (throughput) couples every stage; use dag-cpsat"
-        coupling = _coupling(instance)
-        if coupling:
-            return "constraints that couple nodes are not modelled by a cut: " + ", ".join(coupling) + "; use dag-cpsat"
         return None
 
     def solve(
         self, instance: Instance, objective: Objective, *, top_k: int = 1, time_limit: float | None = None
     ) -> SolveResult:
+        """Solve by cuts; constraints that couple nodes are checked on the cut's optimum.
+
+        Without them the cut's optimum is a lower bound: if it meets them it is optimal,
+        otherwise (and for ``top_k > 1``) the instance is handed to ``dag-cpsat``.
+        """
         started = time.perf_counter()
         why = self.unsupported(instance, objective)
         if why:
             raise UnsupportedError(f"solver {self.name!r} cannot solve this instance: {why}")
-        if top_k > 1:
-            raise UnsupportedError(f"solver {self.name!r} returns one plan; use dag-cpsat or dag-exhaustive for top-k")
+        coupling = _coupling(instance)
+        if top_k == 1:
+            relaxed = _relax(instance) if coupling else instance
+            result = self._solve(relaxed, objective, started, time_limit)
+            if not coupling or result.status in (Status.INFEASIBLE, Status.TIME_LIMIT):
+                return replace(result, wall_time_s=time.perf_counter() - started) if coupling else result
+            plans = [r.plan for r in result.plans]
+            if result.status is Status.OPTIMAL and evaluate(instance, plans[0]).feasible:
+                return finish(instance, objective, self.name, plans, status=Status.OPTIMAL, started=started, bound=result.bound)
+            why = "the cut's optimum breaks " + ", ".join(coupling)
+        else:
+            why = "a cut gives one plan"
+        from .cpsat import DagCPSAT
+
+        budget = Budget(time_limit)
+        result = DagCPSAT().solve(instance, objective, top_k=top_k, time_limit=budget.remaining_or_none())
+        return replace(result, solver=self.name, message=f"{why}: solved by dag-cpsat", wall_time_s=time.perf_counter() - started)
+
+    def _solve(self, instance: Instance, objective: Objective, started: float, time_limit: float | None) -> SolveResult:
         search = _Search(instance, Budget(time_limit))
         for origins, terms in terms_by_origin(instance, objective):
             for origin in origins:
@@ -124,6 +144,15 @@ class DagMinCut:
             status = Status.OPTIMAL if plans else Status.INFEASIBLE
             bound = min(search.bound, search.best[0]) if search.best else math.nan
         return finish(instance, objective, self.name, plans, status=status, started=started, bound=bound)
+
+
+def _relax(instance: Instance) -> Instance:
+    """``instance`` without the constraints that couple nodes (memory capacities included)."""
+    c = instance.constraints
+    for group in ("energy_budget", "upload_limits", "compute_time_limits", "compute_time_pct_limits", "deadline"):
+        c = c.without(group, instance.n_tiers)
+    systems = tuple(replace(s, memory_bytes=None) for s in instance.systems)
+    return instance.replace(constraints=c, systems=systems)
 
 
 class _Search:
