@@ -26,7 +26,7 @@ def _table(rows: list[list[str]], header: list[str]) -> list[str]:
     return out
 
 
-def format_result(instance: "Instance", result: SolveResult) -> str:
+def format_result(instance: Instance, result: SolveResult) -> str:
     """The result as a table per plan: tiers, hops, totals, and the status line."""
     lines = [
         f"instance {instance.name} ({instance.model}, {instance.n_nodes} nodes, {instance.n_tiers} tiers, "
@@ -45,7 +45,10 @@ def format_result(instance: "Instance", result: SolveResult) -> str:
         lines.append(f"plan {rank}: {result.objective_name} = {ranked.objective:.6g}")
         rows = []
         for t, tier in enumerate(instance.tiers):
-            if plan.used(t):
+            if plan.used(t) and plan.assignment is not None:  # a DAG plan: any node set, no range
+                nodes_t = plan.nodes_on(t)
+                rows.append([tier, plan.systems[t] or "", f"{len(nodes_t)} nodes", "(DAG)", f"{m.compute_s[t]:.6f}", _bytes(m.memory_bytes[t])])
+            elif plan.used(t):
                 a, b = plan.bounds[t], plan.bounds[t + 1] - 1
                 layers = f"{instance.nodes[a].layers[0]}-{instance.nodes[b].layers[1]}"
                 nodes = f"{a}-{b}"
