@@ -26,6 +26,7 @@ COMMAND_MODULES: tuple[str, ...] = ()
 COMMAND_MODULES += ("scission_opt.profiler.commands",)  # profile, build-instance, estimate
 COMMAND_MODULES += ("scission_opt.scission.cli", "scission_opt.plots_cli")  # scission, import-scission, plot-profile
 COMMAND_MODULES += ("scission_opt.bench",)  # bench
+COMMAND_MODULES += ("scission_opt.dag.commands",)  # graph-instance
 
 
 def _weights(pairs: Sequence[str] | None) -> dict[str, float] | None:
@@ -80,6 +81,10 @@ def cmd_solve(args: argparse.Namespace) -> int:
         print(json.dumps(result.to_dict(instance), indent=1))
     else:
         print(format_result(instance, result))
+    if getattr(args, "export_models", None) and result.plan is not None:
+        from .dag.commands import export_plan_models
+
+        print(f"wrote {export_plan_models(instance, result.plan, args.export_models)}")
     if args.plot and result.plan is not None:
         from .plots import plot_plan
 
@@ -111,7 +116,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     instance = load_instance(args.instance)
     groups = instance.constraints.groups(instance.n_tiers)
-    shape = "chain" if instance.is_chain else "DAG (solvers need a chain)"
+    shape = "chain" if instance.is_chain else "DAG (dag-* solvers)"
     print(
         f"{args.instance}: valid {instance.model} instance, {instance.n_nodes} nodes ({shape}), "
         f"tiers {', '.join(instance.tiers)}, {instance.n_systems} systems, {len(instance.links)} links, "
@@ -147,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_solver_options(p)
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--plot", metavar="FILE", help="also write a chart of the best plan (.png or .svg)")
+    p.add_argument("--export-models", metavar="DIR", help="layer-level DAG instances: write each tier's Keras part")
     p.set_defaults(func=cmd_solve)
 
     p = sub.add_parser("compare", help="run every available solver and the exhaustive one; show agreement and time")
