@@ -65,7 +65,7 @@ def _blocks(instance: Instance, n_layers: int) -> list[tuple[int, int]]:
     return ranges
 
 
-def graph_instance(instance: Instance, model: Any, layer_seconds: Sequence[float] | None = None) -> Instance:
+def graph_instance(instance: Instance, model: Any, layer_seconds: Sequence[float] | np.ndarray | None = None) -> Instance:
     """The layer-level DAG version of the block instance ``instance`` of ``model``.
 
     ``layer_seconds`` weights each layer within its block (default: parameter bytes plus output
