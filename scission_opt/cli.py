@@ -41,6 +41,7 @@ COMMAND_MODULES: tuple[str, ...] = ()
 COMMAND_MODULES += ("scission_opt.profiler.commands",)  # profile, build-instance, estimate
 COMMAND_MODULES += ("scission_opt.scission.cli", "scission_opt.plots_cli")  # scission, import-scission, plot-profile
 COMMAND_MODULES += ("scission_opt.whatif.commands",)  # sensitivity, pareto
+COMMAND_MODULES += ("scission_opt.dag.commands",)  # graph-instance
 
 
 def _weights(pairs: Sequence[str] | None) -> dict[str, float] | None:
@@ -120,6 +121,10 @@ def cmd_solve(args: argparse.Namespace) -> int:
         if explanation is not None:
             out["explain"] = explanation
         print(json.dumps(out, indent=1))
+    if getattr(args, "export_models", None) and result.plan is not None:
+        from .dag.commands import export_plan_models
+
+        print(f"wrote {export_plan_models(instance, result.plan, args.export_models)}", file=sys.stderr)
     if args.plot and result.plan is not None:
         from .plots import plot_plan
 
@@ -154,7 +159,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     instance = load_instance(args.instance)
     groups = instance.constraints.groups(instance.n_tiers)
-    shape = "chain" if instance.is_chain else "DAG (solvers need a chain)"
+    shape = "chain" if instance.is_chain else "DAG (dag-* solvers)"
     print(
         f"{args.instance}: valid {instance.model} instance, {instance.n_nodes} nodes ({shape}), "
         f"tiers {', '.join(instance.tiers)}, {instance.n_systems} systems, {len(instance.links)} links, "
@@ -204,6 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .whatif.commands import add_solve_options
 
     add_solve_options(p)  # --network, --bandwidth, --link-latency, --input-bytes, --scenarios, --robust, --explain
+    p.add_argument("--export-models", metavar="DIR", help="layer-level DAG instances: write each tier's Keras part")
     p.set_defaults(func=cmd_solve)
 
     p = sub.add_parser(
