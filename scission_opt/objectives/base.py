@@ -156,19 +156,27 @@ def objective_needs(objective: Objective, instance: Instance | None = None) -> N
 
 
 def additive_value(instance: Instance, plan: Plan, terms: Terms, metrics: Metrics | None = None) -> float:
-    """Sum an additive objective's terms along ``plan`` (plus the weighted bottleneck)."""
+    """Sum an additive objective's terms along ``plan`` (plus the weighted bottleneck).
+
+    Each used tier pays its segment cost once and its nodes' costs; each hop pays
+    ``hop_fixed`` once plus ``hop_per_byte`` times the bytes of every tensor it carries
+    (:func:`scission_opt.route.transfers`), for chain and DAG plans alike.
+    """
+    from ..route import transfers
+
     sidx = instance.system_index
     total = 0.0
     for t in range(instance.n_tiers):
         if plan.used(t):
             s = sidx[plan.systems[t]]  # type: ignore[index]
-            r = plan.node_range(t)
-            total += float(terms.segment_cost[s] + terms.node[r.start : r.stop, s].sum())
-    stops = plan.stops()
-    for (_, a), (t_next, b) in zip(stops, stops[1:]):
-        total += float(terms.hop[plan.bounds[t_next], sidx[a], sidx[b]])
-    if instance.return_output and len(stops) > 1:
-        total += float(terms.hop[instance.n_nodes, sidx[stops[-1][1]], sidx[plan.origin]])
+            nodes = plan.node_range(t) if plan.assignment is None else list(plan.nodes_on(t))
+            idx = slice(nodes.start, nodes.stop) if isinstance(nodes, range) else nodes
+            total += float(terms.segment_cost[s] + terms.node[idx, s].sum())
+    beta = terms.boundary_bytes
+    for tr in transfers(instance, plan):
+        a, b = sidx[tr.source], sidx[tr.destination]
+        nbytes = float(sum(float(beta[x]) for x in tr.tensors))
+        total += float(terms.hop_fixed[a, b] + terms.hop_per_byte[a, b] * nbytes)
     if terms.bottleneck_weight:
         if metrics is None:
             from ..evaluate import evaluate
