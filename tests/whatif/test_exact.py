@@ -196,7 +196,9 @@ def test_explain_shapes_and_binding_match_exhaustive(data):
             assert row.plan is None or row.breaks, name
         else:
             assert not row.breaks and _rel(row.objective, best), (name, row.objective, best)
-    for group in instance.constraints.groups(T) + (("memory",) if any(s.memory_bytes is not None for s in instance.systems) else ()):
+    for group in instance.constraints.groups(T) + (
+        ("memory",) if any(s.memory_bytes is not None for s in instance.systems) else ()
+    ):
         relaxed = _without(instance, group)
         values = [evaluate(relaxed, p) for p in all_plans(relaxed)]
         best = min(m.latency_s for m in values if m.feasible)
@@ -216,7 +218,9 @@ def test_breakpoints_on_generated_chains(deadline, seed, n, systems, data):
     if deadline:
         best = solve(instance, "exhaustive", explain=False)
         factor = data.draw(st.floats(0.5, 3.0))
-        instance = instance.replace(constraints=dataclasses.replace(instance.constraints, deadline_s=best.objective * factor))
+        instance = instance.replace(
+            constraints=dataclasses.replace(instance.constraints, deadline_s=best.objective * factor)
+        )
     objective = data.draw(st.sampled_from(("latency", "energy")))
     selectors = ["device:edge", "device:cloud"]
     result = sensitivity(instance, selectors, bandwidth=(1e-3, 1e5), objective=objective, solver="auto")
@@ -237,4 +241,8 @@ def test_breakpoints_on_generated_chains(deadline, seed, n, systems, data):
             assert best.status is Status.INFEASIBLE, x
             continue
         m = evaluate(changed, plan)
-        assert m.feasible and _rel(obj.value(changed, plan, m), best.objective), (x, obj.value(changed, plan, m), best.objective)
+        assert m.feasible and _rel(obj.value(changed, plan, m), best.objective), (
+            x,
+            obj.value(changed, plan, m),
+            best.objective,
+        )
