@@ -18,7 +18,6 @@ under ``energy_budget_j = eps``, then lower ``eps`` just below the energy found.
 from __future__ import annotations
 
 import dataclasses
-import math
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -333,7 +332,3 @@ def format_front(instance: Instance, front: ParetoFront) -> str:
         lines.append("")
         lines.append(f"Scission's choice (latency only): {a} {r1:.6g}, {b} {r2:.6g}: {plan_label(instance, plan)}")
     return "\n".join(lines)
-
-
-def is_nan(x: float) -> bool:
-    return math.isnan(x)
