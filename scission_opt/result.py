@@ -146,7 +146,7 @@ class SolveResult:
             return "feasible, not proven optimal (no bound)"
         return f"feasible, not proven optimal: gap {format_gap(self.gap)}"
 
-    def to_dict(self, instance: "Instance") -> dict[str, Any]:
+    def to_dict(self, instance: Instance) -> dict[str, Any]:
         return {
             "status": self.status.value,
             "proven_optimal": self.proven,
@@ -160,7 +160,12 @@ class SolveResult:
             "message": self.message,
             "conflicts": list(self.conflicts),
             "plans": [
-                {"rank": i + 1, "objective": p.objective, "plan": p.plan.to_dict(instance), "metrics": p.metrics.to_dict()}
+                {
+                    "rank": i + 1,
+                    "objective": p.objective,
+                    "plan": p.plan.to_dict(instance),
+                    "metrics": p.metrics.to_dict(),
+                }
                 for i, p in enumerate(self.plans)
             ],
         }

@@ -82,7 +82,7 @@ class Objective(Protocol):
         """Short name, shown in results."""
         ...
 
-    def value(self, instance: "Instance", plan: "Plan", metrics: "Metrics") -> float:
+    def value(self, instance: Instance, plan: Plan, metrics: Metrics) -> float:
         """The objective value of ``plan``, from the evaluator's ``metrics``."""
         ...
 
@@ -91,14 +91,14 @@ class Objective(Protocol):
 class AdditiveObjective(Objective, Protocol):
     """An objective that decomposes into node and hop costs (see :class:`Terms`)."""
 
-    def terms(self, instance: "Instance", origin: int | None) -> Terms:
+    def terms(self, instance: Instance, origin: int | None) -> Terms:
         """Cost arrays when the raw input is born on system ``origin``.
 
         ``origin`` is ``None`` when :meth:`depends_on_origin` is false.
         """
         ...
 
-    def depends_on_origin(self, instance: "Instance") -> bool:
+    def depends_on_origin(self, instance: Instance) -> bool:
         """Whether the terms change with the first-tier system that holds the raw input."""
         ...
 
@@ -130,11 +130,11 @@ class Needs:
     power: bool = False
     bottleneck: bool = False
 
-    def __or__(self, other: "Needs") -> "Needs":
+    def __or__(self, other: Needs) -> Needs:
         return Needs(self.power or other.power, self.bottleneck or other.bottleneck)
 
 
-def objective_needs(objective: Objective, instance: "Instance | None" = None) -> Needs:
+def objective_needs(objective: Objective, instance: Instance | None = None) -> Needs:
     """The objective's declared :class:`Needs`; for an undeclared additive objective, its terms decide.
 
     An additive objective that declares nothing has a bottleneck term when its
@@ -155,7 +155,7 @@ def objective_needs(objective: Objective, instance: "Instance | None" = None) ->
     return Needs(bottleneck=bool(weight))
 
 
-def additive_value(instance: "Instance", plan: "Plan", terms: Terms, metrics: "Metrics | None" = None) -> float:
+def additive_value(instance: Instance, plan: Plan, terms: Terms, metrics: Metrics | None = None) -> float:
     """Sum an additive objective's terms along ``plan`` (plus the weighted bottleneck)."""
     sidx = instance.system_index
     total = 0.0

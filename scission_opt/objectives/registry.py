@@ -36,7 +36,9 @@ def _instantiate(obj: Any, label: str) -> Objective:
         except Exception as exc:  # a class that needs arguments is not an objective class
             raise UnknownNameError(f"{label}: cannot make an objective ({type(exc).__name__}: {exc})") from None
     if not isinstance(obj, Objective):
-        raise UnknownNameError(f"{label} is not an objective: it needs a 'name' and a 'value(instance, plan, metrics)' method")
+        raise UnknownNameError(
+            f"{label} is not an objective: it needs a 'name' and a 'value(instance, plan, metrics)' method"
+        )
     return obj
 
 
@@ -60,13 +62,13 @@ def _named(objective: Objective, name: str) -> Objective:
         return objective
     if dataclasses.is_dataclass(objective) and any(f.name == "name" for f in dataclasses.fields(objective)):
         try:
-            return dataclasses.replace(objective, name=name)  # type: ignore[type-var]
+            return dataclasses.replace(objective, name=name)
         except (TypeError, ValueError):
             pass
     return _Renamed(objective, name)
 
 
-def get_objective(spec: "str | ObjectiveSpec | Objective | None", weights: dict[str, float] | None = None) -> Objective:
+def get_objective(spec: str | ObjectiveSpec | Objective | None, weights: dict[str, float] | None = None) -> Objective:
     """Resolve an objective.
 
     Parameters
@@ -101,7 +103,9 @@ def get_objective(spec: "str | ObjectiveSpec | Objective | None", weights: dict[
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         if ep.name == spec:
             return _named(_instantiate(ep.load(), f"entry point {spec!r}"), spec)
-    raise UnknownNameError(f"unknown objective {spec!r} (known: {', '.join(objective_names())}, or package.module:name)")
+    raise UnknownNameError(
+        f"unknown objective {spec!r} (known: {', '.join(objective_names())}, or package.module:name)"
+    )
 
 
 def _load_reference(spec: str) -> Objective:

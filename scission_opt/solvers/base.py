@@ -30,24 +30,24 @@ class Solver(Protocol):
         """Whether the solver's library can be imported here (cheap)."""
         ...
 
-    def unsupported(self, instance: "Instance", objective: Objective) -> str | None:
+    def unsupported(self, instance: Instance, objective: Objective) -> str | None:
         """Why this solver cannot solve ``instance`` with ``objective`` exactly, or ``None``."""
         ...
 
     def solve(
-        self, instance: "Instance", objective: Objective, *, top_k: int = 1, time_limit: float | None = None
+        self, instance: Instance, objective: Objective, *, top_k: int = 1, time_limit: float | None = None
     ) -> SolveResult:
         """Solve; returns the ``top_k`` best distinct plans, best first."""
         ...
 
 
-def require_supported(solver: Solver, instance: "Instance", objective: Objective) -> None:
+def require_supported(solver: Solver, instance: Instance, objective: Objective) -> None:
     why = solver.unsupported(instance, objective)
     if why:
         raise UnsupportedError(f"solver {solver.name!r} cannot solve this instance: {why}")
 
 
-def chain_problem(instance: "Instance", *, segment_overhead: bool = False) -> str | None:
+def chain_problem(instance: Instance, *, segment_overhead: bool = False) -> str | None:
     """Why a chain-only solver cannot take ``instance``; ``segment_overhead`` says whether it models that cost."""
     if not instance.is_chain:
         return "the model is not a chain (a node has inputs other than the previous node); only chains are supported"
@@ -76,13 +76,13 @@ class Feature(enum.Enum):
 COUPLING = frozenset({Feature.PCT_LIMITS, Feature.DEADLINE, Feature.IDLE_ENERGY_BUDGET})
 
 
-def idle_energy_budget(instance: "Instance") -> bool:
+def idle_energy_budget(instance: Instance) -> bool:
     """Whether the energy budget depends on the end-to-end latency (a first-tier candidate has idle power)."""
     c = instance.constraints
     return c.energy_budget_j is not None and any(instance.systems[s].idle_w for s in instance.candidates[0])
 
 
-def required_features(instance: "Instance", objective: Objective, top_k: int = 1) -> frozenset[Feature]:
+def required_features(instance: Instance, objective: Objective, top_k: int = 1) -> frozenset[Feature]:
     """Every :class:`Feature` that solving ``instance`` for ``objective`` (``top_k`` plans) asks for."""
     c = instance.constraints
     need = {Feature.CHAIN if instance.is_chain else Feature.DAG}
@@ -105,7 +105,7 @@ def required_features(instance: "Instance", objective: Objective, top_k: int = 1
 
 
 def missing_features(
-    features: frozenset[Feature], instance: "Instance", objective: Objective, top_k: int = 1
+    features: frozenset[Feature], instance: Instance, objective: Objective, top_k: int = 1
 ) -> str | None:
     """Why a solver with ``features`` cannot take the problem (the first missing feature), or ``None``."""
     missing = sorted(required_features(instance, objective, top_k) - features, key=lambda f: list(Feature).index(f))
@@ -118,7 +118,7 @@ def missing_features(
     return f"it does not support {missing[0].value}"
 
 
-def unsupported_by(solver: object, instance: "Instance", objective: Objective, top_k: int = 1) -> str | None:
+def unsupported_by(solver: object, instance: Instance, objective: Objective, top_k: int = 1) -> str | None:
     """Why ``solver`` cannot take the problem: its declared ``features`` first, then its own ``unsupported()``."""
     features = getattr(solver, "features", None)
     if features is not None:
@@ -128,7 +128,7 @@ def unsupported_by(solver: object, instance: "Instance", objective: Objective, t
     return solver.unsupported(instance, objective)  # type: ignore[attr-defined]
 
 
-def allowed_nodes(instance: "Instance") -> np.ndarray:
+def allowed_nodes(instance: Instance) -> np.ndarray:
     """``(n, S)`` booleans: node ``i`` may run on system ``s`` under pins, bans, privacy, filters, forbidden tiers."""
     n, S = instance.n_nodes, instance.n_systems
     c = instance.constraints
@@ -147,7 +147,7 @@ def allowed_nodes(instance: "Instance") -> np.ndarray:
     return ok
 
 
-def origins(instance: "Instance") -> list[int]:
+def origins(instance: Instance) -> list[int]:
     """First-tier systems that may hold the raw input."""
     cands = list(instance.candidates[0])
     if instance.constraints.privacy_nodes:
@@ -155,7 +155,7 @@ def origins(instance: "Instance") -> list[int]:
     return cands
 
 
-def terms_by_origin(instance: "Instance", objective: Objective) -> list[tuple[list[int], object]]:
+def terms_by_origin(instance: Instance, objective: Objective) -> list[tuple[list[int], object]]:
     """Group origin systems by the additive terms they imply: ``[(origins, terms), ...]``."""
     if not is_additive(objective):
         return [(origins(instance), None)]
@@ -164,14 +164,14 @@ def terms_by_origin(instance: "Instance", objective: Objective) -> list[tuple[li
     return [(origins(instance), objective.terms(instance, None))]
 
 
-def objective_value(instance: "Instance", plan: Plan, objective: Objective) -> tuple[float, object]:
+def objective_value(instance: Instance, plan: Plan, objective: Objective) -> tuple[float, object]:
     """Evaluate ``plan`` once: ``(objective value, metrics)``."""
     metrics = evaluate(instance, plan)
     return float(objective.value(instance, plan, metrics)), metrics
 
 
 def finish(
-    instance: "Instance",
+    instance: Instance,
     objective: Objective,
     solver: str,
     plans: Iterable[Plan],

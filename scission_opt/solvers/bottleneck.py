@@ -105,7 +105,7 @@ class BottleneckOutcome:
 
 class _Search:
     def __init__(
-        self, instance: "Instance", groups: list[tuple[list[int], Terms]], lo: np.ndarray, weight: float, k: int
+        self, instance: Instance, groups: list[tuple[list[int], Terms]], lo: np.ndarray, weight: float, k: int
     ) -> None:
         self.instance, self.groups, self.lo, self.weight, self.k = instance, groups, lo, weight, k
         self.best: dict[Plan, float] = {}
@@ -136,7 +136,7 @@ class _Search:
 
 
 def bottleneck_search(
-    instance: "Instance",
+    instance: Instance,
     groups: list[tuple[list[int], Terms]],
     lo: np.ndarray,
     weight: float,
@@ -172,7 +172,8 @@ def bottleneck_search(
     complete = True
     while heap:
         item = heapq.heappop(heap)
-        if item.bound >= search.kth():
+        kth = search.kth()
+        if item.bound >= kth - STRICT * abs(kth):  # cannot beat the k-th plan known (to rounding)
             continue
         if budget.expired():
             heapq.heappush(heap, item)

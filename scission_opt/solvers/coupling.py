@@ -48,14 +48,21 @@ class Resource:
         return self.terms[origin] if origin in self.terms else self.terms[None]
 
 
-def _pct_terms(instance: "Instance", t: int, share: float) -> Terms:
+def _pct_terms(instance: Instance, t: int, share: float) -> Terms:
     coef = np.where(instance.system_tier == t, 1.0 - share, -share)
     S = instance.n_systems
     fixed = np.where(instance.has_link, 0.0, np.inf)
-    return Terms(instance.latency.T * coef[None, :], fixed, np.zeros((S, S)), instance.boundary_bytes, 0.0, overheads(instance) * coef)
+    return Terms(
+        instance.latency.T * coef[None, :],
+        fixed,
+        np.zeros((S, S)),
+        instance.boundary_bytes,
+        0.0,
+        overheads(instance) * coef,
+    )
 
 
-def coupling_resources(instance: "Instance", origins: list[int]) -> list[Resource]:
+def coupling_resources(instance: Instance, origins: list[int]) -> list[Resource]:
     """Every coupling constraint of ``instance`` as a :class:`Resource` (energy terms for each origin)."""
     from .base import idle_energy_budget
 
@@ -72,7 +79,13 @@ def coupling_resources(instance: "Instance", origins: list[int]) -> list[Resourc
         if pct is not None:
             share = pct / 100.0
             # the evaluator allows compute(t) <= share * total * (1 + rtol) + 1e-12; stay inside it
-            out.append(Resource("compute_time_pct_limits", {None: _pct_terms(instance, t, share)}, 1e-12 + LIMIT_RTOL * share * least_total))
+            out.append(
+                Resource(
+                    "compute_time_pct_limits",
+                    {None: _pct_terms(instance, t, share)},
+                    1e-12 + LIMIT_RTOL * share * least_total,
+                )
+            )
     return out
 
 
@@ -122,11 +135,11 @@ class Lagrangian:
 
     def __init__(
         self,
-        instance: "Instance",
+        instance: Instance,
         groups: list[tuple[list[int], Terms]],
         resources: list[Resource],
         lo: np.ndarray,
-        evaluate_on: "Instance",
+        evaluate_on: Instance,
     ) -> None:
         self.instance, self.groups, self.resources, self.lo = instance, groups, resources, lo
         self.evaluate_on = evaluate_on

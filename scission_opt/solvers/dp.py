@@ -50,6 +50,8 @@ from .sweep import paths, sweep
 if TYPE_CHECKING:
     from ..instance import Instance
 
+#: Labels kept per system in the heuristic pass that finds a first plan before the exact label search.
+BEAM = 4
 #: k-best enumeration between the Lagrangian bounds stops (unproven) past this many paths.
 MAX_ENUMERATED = 1024
 
@@ -65,12 +67,12 @@ class SegmentDP:
     def is_available(self) -> bool:
         return True
 
-    def unsupported(self, instance: "Instance", objective: Objective) -> str | None:
+    def unsupported(self, instance: Instance, objective: Objective) -> str | None:
         return chain_problem(instance, segment_overhead=True) or missing_features(self.features, instance, objective)
 
     def solve(
         self,
-        instance: "Instance",
+        instance: Instance,
         objective: Objective,
         *,
         top_k: int = 1,
@@ -112,13 +114,44 @@ class SegmentDP:
         return outcome.result(self.name, instance, objective, started, top_k)
 
 
+def feasible(instance: Instance, budget: Budget | None = None) -> bool | None:
+    """Whether any plan meets every constraint (``None`` when the budget ran out first).
+
+    Feasibility does not depend on the objective: the latency terms drive the
+    search. One coupling constraint is met by some plan exactly when the plan
+    that uses the least of it stays under its cap (one DP); several are decided
+    by label setting.
+    """
+    from ..objectives import Latency
+
+    budget = budget or Budget(None)
+    origin_list = origins(instance)
+    resources = coupling_resources(instance, origin_list)
+    per_origin = instance.return_output or any(None not in r.terms for r in resources)
+    groups = [[o] for o in origin_list] if per_origin else ([origin_list] if origin_list else [])
+    lo = segment_starts(instance)
+    latency = Latency().terms(instance, None)
+    if len(resources) <= 1:
+        for group in groups:
+            terms = resources[0].for_origin(group[0]) if resources else latency
+            for value, _plan in sweep(SegmentGraph(instance, combine(terms, [], []), group, lo)):
+                if not resources or value <= resources[0].cap:
+                    return True
+        return False
+    problems = _label_groups([(g, latency) for g in groups], resources, 0.0, [])
+    got = label_search(instance, problems, lo, budget=budget)
+    if got.found:
+        return True
+    return False if got.complete else None
+
+
 class _Outcome:
     """Plans found, whether they are proven the best, a lower bound, and the method."""
 
     def __init__(self, found: _Found, complete: bool, bound: float, method: str, message: str = "") -> None:
         self.found, self.complete, self.bound, self.method, self.message = found, complete, bound, method, message
 
-    def result(self, solver: str, instance: "Instance", objective: Objective, started: float, top_k: int) -> SolveResult:
+    def result(self, solver: str, instance: Instance, objective: Objective, started: float, top_k: int) -> SolveResult:
         self.found.sort(key=lambda x: x[0])
         plans = [p for _, p in self.found[: max(top_k, 1) * 2]]
         if self.complete:
@@ -128,21 +161,32 @@ class _Outcome:
             status = Status.FEASIBLE if plans else Status.TIME_LIMIT
             bound = self.bound
         return finish(
-            instance, objective, solver, plans, status=status, started=started, top_k=top_k, bound=bound,
-            message=self.message, method=self.method,
+            instance,
+            objective,
+            solver,
+            plans,
+            status=status,
+            started=started,
+            top_k=top_k,
+            bound=bound,
+            message=self.message,
+            method=self.method,
         )
 
 
-def _label_groups(groups: list[tuple[list[int], Terms]], resources: list[Resource], weight: float) -> list[Any]:
+def _label_groups(
+    groups: list[tuple[list[int], Terms]], resources: list[Resource], weight: float, multipliers: list[float]
+) -> list[Any]:
     out = []
+    caps = tuple(r.cap for r in resources)
     for group, terms in groups:
         res = tuple(r.for_origin(group[0]) for r in resources)
-        out.append((group, LabelProblem(terms, res, tuple(r.cap for r in resources), bottleneck_weight=weight)))
+        out.append((group, LabelProblem(terms, res, caps, bottleneck_weight=weight, multipliers=tuple(multipliers))))
     return out
 
 
 def _coupled(
-    instance: "Instance",
+    instance: Instance,
     groups: list[tuple[list[int], Terms]],
     resources: list[Resource],
     lo: np.ndarray,
@@ -152,7 +196,9 @@ def _coupled(
 ) -> _Outcome:
     """Coupling constraints: Lagrangian bound, then label setting (top-1) or k-best enumeration (top-k)."""
     if weight:
-        return _labels_only(instance, groups, resources, lo, weight, budget, math.inf, "label setting (with the bottleneck)")
+        return _labels_only(
+            instance, groups, resources, lo, weight, budget, math.inf, "label setting (with the bottleneck)", []
+        )
     search = Lagrangian(instance, groups, resources, lo, instance)
     dual = lagrangian(search, budget)
     if dual.infeasible:
@@ -163,7 +209,8 @@ def _coupled(
     if best is not None and best.a <= dual.bound + 1e-9 * max(1.0, abs(best.a)):
         return _Outcome([(best.a, best.plan)], True, math.nan, "Lagrangian bound met by a DP plan")
     upper = best.a if best is not None else math.inf
-    outcome = _labels_only(instance, groups, resources, lo, 0.0, budget, upper, "Lagrangian bound + label setting")
+    method = "Lagrangian bound + label setting"
+    outcome = _labels_only(instance, groups, resources, lo, 0.0, budget, upper, method, dual.weights)
     if best is not None:
         outcome.found.append((best.a, best.plan))
     if not outcome.complete:
@@ -172,7 +219,7 @@ def _coupled(
 
 
 def _labels_only(
-    instance: "Instance",
+    instance: Instance,
     groups: list[tuple[list[int], Terms]],
     resources: list[Resource],
     lo: np.ndarray,
@@ -180,11 +227,18 @@ def _labels_only(
     budget: Budget,
     upper: float,
     method: str,
+    multipliers: list[float],
 ) -> _Outcome:
+    """Label setting: a beam search for a good first plan, then the exact search below its value."""
     from ..evaluate import evaluate
 
-    got = label_search(instance, _label_groups(groups, resources, weight), lo, upper=upper, budget=budget)
-    found = [(v[0], p) for v, p in got.found if evaluate(instance, p).feasible]
+    problems = _label_groups(groups, resources, weight, multipliers)
+    found: _Found = []
+    for beam in (BEAM, 0):
+        got = label_search(instance, problems, lo, upper=upper, budget=budget, beam=beam)
+        found += [(v[0], p) for v, p in got.found if evaluate(instance, p).feasible]
+        if found:
+            upper = min(upper, min(v for v, _ in found))
     return _Outcome(found, got.complete, math.nan, method, got.reason)
 
 
@@ -222,4 +276,4 @@ def _terms_of(search: Lagrangian, plan: Plan) -> Terms:
     raise AssertionError(f"origin {plan.origin} in no group")
 
 
-__all__ = ["SegmentDP", "memory_starts", "segment_starts"]
+__all__ = ["SegmentDP", "feasible", "memory_starts", "segment_starts"]

@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 
 #: Stop (unproven) when one boundary holds more labels than this.
 MAX_LABELS = 2_000_000
+#: Multiples of the Lagrange multipliers whose priced completion bounds prune labels.
+SCALES = (0.25, 0.5, 1.0, 2.0, 4.0)
 #: With two or more dominance criteria besides ``A``, each label is compared with this many predecessors.
 WINDOW = 24
 
@@ -57,6 +59,9 @@ class LabelProblem:
         Weight of the slowest stage or hop in the objective.
     track_bottleneck
         Carry the bottleneck (implied by a positive weight; :func:`pareto_labels` sets it alone).
+    multipliers
+        Lagrange multipliers of the resources (from solvers/coupling.py): they sharpen the
+        bound ``A + sum(w * (R - cap)) + least priced cost to come`` that prunes labels.
     """
 
     primary: Terms
@@ -64,6 +69,7 @@ class LabelProblem:
     caps: tuple[float, ...] = ()
     bottleneck_weight: float = 0.0
     track_bottleneck: bool = False
+    multipliers: tuple[float, ...] = ()
 
     @property
     def tracks(self) -> bool:
@@ -80,40 +86,59 @@ class LabelOutcome:
 
 
 class _Costs:
-    """Every additive table stacked along a last axis: column 0 is the objective, then the resources."""
+    """Every additive table stacked along a last axis: the objective, each resource, then their priced sum.
+
+    The last column is ``A + sum(multipliers * R)``, the Lagrangian cost; ``rest[e, s]``
+    holds, per column, the least cost of finishing a plan that is running on ``s``
+    at boundary ``e`` (a backward DP that ignores segment windows: a lower bound).
+    """
 
     def __init__(self, graph: SegmentGraph, problem: LabelProblem) -> None:
         tables = [problem.primary, *problem.resources]
-        self.node = np.stack([t.node for t in tables], axis=-1)  # (n, S, m+1)
-        self.seg = np.stack([t.segment_cost for t in tables], axis=-1)  # (S, m+1)
-        self.fixed = np.stack([np.where(np.isfinite(t.hop_fixed), t.hop_fixed, 0.0) for t in tables], axis=-1)
-        self.per_byte = np.stack([t.hop_per_byte for t in tables], axis=-1)
+        self.m = m = len(problem.resources)
+        lam = np.array(problem.multipliers or (0.0,) * m)
+        # priced columns: A + scale * lambda . R for a few scales; each gives a valid bound, the best prunes
+        self.scales = [x for x in SCALES if np.any(lam > 0)]
+        prices = np.array([[1.0, *(x * lam)] for x in self.scales]).reshape(-1, m + 1).T  # (m+1, P)
+
+        def stack(values: list[np.ndarray]) -> np.ndarray:
+            cols = np.stack(values, axis=-1)
+            return np.concatenate([cols, cols @ prices], axis=-1)
+
+        self.node = stack([t.node for t in tables])  # (n, S, m+2)
+        self.seg = stack([t.segment_cost for t in tables])  # (S, m+2)
+        self.fixed = stack([np.where(np.isfinite(t.hop_fixed), t.hop_fixed, 0.0) for t in tables])
+        self.per_byte = stack([t.hop_per_byte for t in tables])
         self.caps = np.array([INF, *problem.caps])
+        finite_caps = np.where(np.isfinite(self.caps[1:]), self.caps[1:], 0.0)
+        self.shifts = np.array([x * float(np.dot(lam, finite_caps)) for x in self.scales])
         self.graph = graph
-        self.lower = self._lower_bounds(graph)
+        self.rest = self._completion(graph)
 
     def hop(self, e: int) -> np.ndarray:
-        """``(S, S, m+1)``: every hop's costs at boundary ``e``."""
+        """``(S, S, m+2)``: every hop's costs at boundary ``e``."""
         return self.fixed + self.per_byte * self.graph.beta[e]
 
-    def _lower_bounds(self, graph: SegmentGraph) -> np.ndarray:
-        """``(n+1, T, m+1)``: a lower bound on what is still to come from boundary ``e`` on a tier-``t`` system."""
-        n, T = graph.n, graph.instance.n_tiers
-        tier = graph.tier
-        hops = self.fixed[None] + self.per_byte[None] * graph.beta[:, None, None, None]
-        links = graph.instance.has_link[None, :, :, None]
-        hop_min = np.minimum(0.0, np.where(links, hops, INF).min(axis=(0, 1, 2)))
-        hop_min = np.where(np.isfinite(hop_min), hop_min, 0.0)
-        seg_min = np.minimum(0.0, self.seg.min(axis=0))
-        out = np.zeros((n + 1, T, self.node.shape[2]))
-        for t in range(T):
-            later = tier >= t
-            if not later.any():
-                continue
-            per_node = self.node[:, later, :].min(axis=1)  # (n, m+1)
-            out[:n, t] = np.cumsum(per_node[::-1], axis=0)[::-1]
-            out[:, t] += (T - t) * hop_min + (T - 1 - t) * seg_min
-        return out
+    def back(self, sys: np.ndarray) -> np.ndarray:
+        """``(L, m+2)``: the return hop's costs from each system to the origin (0 on the first tier)."""
+        if not self.graph.instance.return_output:
+            return np.zeros((len(sys), self.node.shape[2]))
+        o, n = self.graph.group[0], self.graph.n
+        cost = self.fixed[sys, o] + self.per_byte[sys, o] * self.graph.beta[n]
+        return np.where(self.graph.first[sys][:, None], 0.0, cost)
+
+    def _completion(self, graph: SegmentGraph) -> np.ndarray:
+        n, S = graph.n, graph.S
+        rest = np.full((n + 1, S, self.node.shape[2]), INF)
+        ends = np.isfinite(graph.end_costs())
+        rest[n] = np.where(ends[:, None], self.back(np.arange(S)), INF)
+        allowed = np.isfinite(graph.hop_cost(np.arange(1, n), np.arange(S))) if n > 1 else np.zeros((0, S, S), bool)
+        for e in range(n - 1, 0, -1):
+            stay = self.node[e] + rest[e + 1]  # (S, m+2)
+            start = self.seg + self.node[e] + rest[e + 1]  # a segment on s' starting at e
+            hop = np.where(allowed[e - 1][:, :, None], self.hop(e) + start[None, :, :], INF).min(axis=1)
+            rest[e] = np.minimum(stay, hop)
+        return rest
 
 
 def _dominance_keep(key: np.ndarray, crit: np.ndarray) -> np.ndarray:
@@ -179,11 +204,11 @@ class _Labels:
     def __init__(self, sys: Any, b0: Any, val: Any, big: Any, trail: Any) -> None:
         self.sys, self.b0, self.val, self.big, self.trail = sys, b0, val, big, trail
 
-    def take(self, idx: np.ndarray) -> "_Labels":
+    def take(self, idx: np.ndarray) -> _Labels:
         return _Labels(self.sys[idx], self.b0[idx], self.val[idx], self.big[idx], self.trail[idx])
 
     @staticmethod
-    def join(parts: list["_Labels"]) -> "_Labels":
+    def join(parts: list[_Labels]) -> _Labels:
         return _Labels(*(np.concatenate([getattr(p, a) for p in parts]) for a in ("sys", "b0", "val", "big", "trail")))
 
     def __len__(self) -> int:
@@ -211,25 +236,47 @@ def _starts(graph: SegmentGraph, costs: _Costs, trail: _Trail, track: bool) -> _
         ids = trail.add(np.full(len(o), -1), rec, np.zeros(len(o), np.int64), o)
         parts.append(_Labels(rec, np.zeros(len(o), np.int64), val, np.nan_to_num(big), ids))
     if not parts:
-        return _Labels(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, costs.seg.shape[1])), np.zeros(0), np.zeros(0, np.int64))
+        return _Labels(
+            np.zeros(0, np.int64),
+            np.zeros(0, np.int64),
+            np.zeros((0, costs.seg.shape[1])),
+            np.zeros(0),
+            np.zeros(0, np.int64),
+        )
     return _Labels.join(parts)
 
 
-def _hops(graph: SegmentGraph, costs: _Costs, trail: _Trail, labels: _Labels, e: int, track: bool) -> _Labels:
-    """Labels that close their segment at boundary ``e`` and start one on a later tier's system."""
-    allowed = np.isfinite(graph.hop_cost(np.array([e]), labels.sys)[0])  # (L, S)
-    li, rec = np.nonzero(allowed)
+def _hops(
+    graph: SegmentGraph, costs: _Costs, trail: _Trail, labels: _Labels, e: int, track: bool, columns: list[int]
+) -> _Labels:
+    """Labels that close their segment at boundary ``e`` and start one on a later tier's system.
+
+    Once closed, a segment's start no longer matters: the closing labels are
+    filtered by dominance per system before they fan out to the receivers.
+    """
+    allowed = np.isfinite(graph.hop_cost(np.array([e]), np.arange(graph.S))[0])  # (S, S)
+    big = labels.big
+    if track:
+        big = np.maximum(big, _stage(graph, labels.sys, labels.b0, e))
+    crit = labels.val[:, columns]
+    if track:
+        crit = np.concatenate([crit, big[:, None]], axis=1)
+    closing = np.flatnonzero(_dominance_keep(labels.sys, crit) & allowed[labels.sys].any(axis=1))
+    li, rec = np.nonzero(allowed[labels.sys[closing]])
+    li = closing[li]
     snd = labels.sys[li]
     val = labels.val[li] + costs.hop(e)[snd, rec] + costs.seg[rec]
-    big = labels.big[li]
+    big = big[li]
     if track:
         hop_t = graph.link_s[snd, rec] + graph.beta[e] / graph.bps[snd, rec]
-        big = np.maximum(np.maximum(big, _stage(graph, snd, labels.b0[li], e)), hop_t)
+        big = np.maximum(big, hop_t)
     ids = trail.add(labels.trail[li], rec, np.full(len(li), e), np.full(len(li), -1))
     return _Labels(rec, np.full(len(li), e, np.int64), val, big, ids)
 
 
-def _finish(graph: SegmentGraph, costs: _Costs, labels: _Labels, track: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _finish(
+    graph: SegmentGraph, costs: _Costs, labels: _Labels, track: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(values (L, m+1), bottleneck (L,), ok (L,))`` of complete labels at boundary ``n``."""
     n, inst = graph.n, graph.instance
     ok = np.isfinite(graph.end_costs()[labels.sys])
@@ -240,8 +287,7 @@ def _finish(graph: SegmentGraph, costs: _Costs, labels: _Labels, track: bool) ->
     if inst.return_output:
         o = graph.group[0]
         later = ~graph.first[labels.sys]
-        back = costs.fixed[labels.sys, o] + costs.per_byte[labels.sys, o] * graph.beta[n]
-        val = val + np.where(later[:, None], back, 0.0)
+        val = val + costs.back(labels.sys)
         if track:
             with np.errstate(invalid="ignore", divide="ignore"):
                 t_back = graph.link_s[labels.sys, o] + graph.beta[n] / graph.bps[labels.sys, o]
@@ -249,80 +295,109 @@ def _finish(graph: SegmentGraph, costs: _Costs, labels: _Labels, track: bool) ->
     return val, big, ok
 
 
-def _search(
-    graph: SegmentGraph,
-    problem: LabelProblem,
-    *,
-    upper: float,
-    pareto: bool,
-    budget: Budget,
-) -> tuple[list[tuple[tuple[float, ...], Plan]], bool, str]:
-    costs = _Costs(graph, problem)
-    trail = _Trail()
-    track, w = problem.tracks, problem.bottleneck_weight
-    n, lo, tier = graph.n, graph.lo, graph.tier
-    windowed = (lo > 0).any(axis=0) | track  # segment start matters for the future
-    slack = costs.caps
-    # dominance criteria: the objective, each capped (or, for a Pareto set, every) resource, the bottleneck
-    columns = [0] + [j + 1 for j, cap in enumerate(problem.caps) if math.isfinite(cap) or pareto]
-    labels = _starts(graph, costs, trail, track)
-    for e in range(n):
-        if budget.expired():
-            return [], False, "stopped at the time limit"
-        if e > 0 and len(labels):
-            labels = _Labels.join([labels, _hops(graph, costs, trail, labels, e, track)])
-        if not len(labels):
-            return [], True, ""
-        labels.val = labels.val + costs.node[e, labels.sys]
-        alive = labels.b0 >= lo[e + 1, labels.sys]
-        bound = labels.val + costs.lower[e + 1, tier[labels.sys]]
-        alive &= np.all(bound[:, 1:] <= slack[None, 1:], axis=1)
-        if not pareto and math.isfinite(upper):
-            score = bound[:, 0]
-            if w:
-                score = score + w * np.maximum(labels.big, _stage(graph, labels.sys, labels.b0, e + 1))
-            alive &= score < upper
-        labels = labels.take(np.flatnonzero(alive))
-        crit = labels.val[:, columns]
-        if track:
+class _Search:
+    """One label search on one graph (one origin group)."""
+
+    def __init__(self, graph: SegmentGraph, problem: LabelProblem, upper: float, pareto: bool, beam: int) -> None:
+        self.graph, self.problem, self.upper, self.pareto, self.beam = graph, problem, upper, pareto, beam
+        self.costs = costs = _Costs(graph, problem)
+        self.trail = _Trail()
+        self.track, self.w = problem.tracks, problem.bottleneck_weight
+        n, lo = graph.n, graph.lo
+        # A segment started at b0 on s must close by the first boundary whose window no longer reaches b0;
+        # labels with the same closing deadline face the same future (the start matters only for the bottleneck).
+        self.deadline = np.stack(
+            [np.searchsorted(lo[:, s], np.arange(n + 1), side="right") for s in range(graph.S)], axis=1
+        )
+        self.slack = costs.caps
+        self.m = costs.m
+        # dominance criteria: the objective, each capped (or, for a Pareto set, every) resource, the bottleneck
+        self.columns = [0] + [j + 1 for j, cap in enumerate(problem.caps) if math.isfinite(cap) or pareto]
+
+    def _alive(self, labels: _Labels, e: int) -> tuple[np.ndarray, np.ndarray]:
+        """Which labels (now through node ``e``) may still finish, and better than ``upper``; and their score."""
+        graph, costs = self.graph, self.costs
+        alive = labels.b0 >= graph.lo[e + 1, labels.sys]
+        bound = labels.val + costs.rest[e + 1, labels.sys]
+        m = self.m
+        alive &= np.all(bound[:, 1 : m + 1] <= self.slack[None, 1:], axis=1)
+        score = bound[:, 0]
+        if self.w:
+            score = score + self.w * np.maximum(labels.big, _stage(graph, labels.sys, labels.b0, e + 1))
+        if not self.pareto and math.isfinite(self.upper):
+            alive &= score < self.upper
+            if len(self.costs.scales):
+                alive &= np.all(bound[:, m + 1 :] - self.costs.shifts[None, :] < self.upper, axis=1)
+        priced = bound[:, m + 1 :] - self.costs.shifts[None, :]
+        return alive, (np.max(priced, axis=1) if len(self.costs.scales) else score)
+
+    def _keep(self, labels: _Labels, score: np.ndarray) -> np.ndarray:
+        crit = labels.val[:, self.columns]
+        if self.track:
             crit = np.concatenate([crit, labels.big[:, None]], axis=1)
-        key = labels.sys * (n + 1) + np.where(windowed[labels.sys], labels.b0, 0)
-        labels = labels.take(np.flatnonzero(_dominance_keep(key, crit)))
-        if len(labels) > MAX_LABELS:
-            return [], False, f"more than {MAX_LABELS} labels at one boundary"
-    if not len(labels):
-        return [], True, ""
-    val, big, ok = _finish(graph, costs, labels, track)
-    ok &= np.all(val[:, 1:] <= slack[None, 1:], axis=1)
-    idx = np.flatnonzero(ok)
-    if pareto:
-        second = big[idx] if problem.track_bottleneck else val[idx, 1]
-        pts = np.stack([val[idx, 0], second], axis=1)
-        keep = _dominance_keep(np.zeros(len(idx), np.int64), pts)
-        idx = idx[keep]
-        values = [(float(val[i, 0]), float(big[i] if problem.track_bottleneck else val[i, 1])) for i in idx]
-    else:
-        total = val[idx, 0] + (w * big[idx] if w else 0.0)
-        order = np.argsort(total, kind="stable")[:8]  # a few, in case the evaluator disagrees at a limit
-        idx = idx[order]
-        values = [(float(t),) for t in total[order]]
-        values = [v for v in values if v[0] < upper]
-        idx = idx[: len(values)]
-    found = []
-    for v, i in zip(values, idx):
-        origin, segments = trail.segments(int(labels.trail[i]))
-        found.append((v, graph.plan(origin, segments)))
-    return found, True, ""
+        start_key = labels.b0 if self.track else self.deadline[labels.b0, labels.sys]
+        key = labels.sys * (self.graph.n + 2) + start_key
+        keep = np.flatnonzero(_dominance_keep(key, crit))
+        if self.beam and len(keep) > self.beam:
+            # heuristic only: the few labels per system with the best score
+            sys, sc = labels.sys[keep], score[keep]
+            order = np.lexsort([sc, sys])
+            first = np.searchsorted(sys[order], sys[order], side="left")
+            keep = keep[order[np.arange(len(order)) - first < self.beam]]
+        return keep
+
+    def run(self, budget: Budget) -> tuple[list[tuple[tuple[float, ...], Plan]], bool, str]:
+        graph, costs = self.graph, self.costs
+        labels = _starts(graph, costs, self.trail, self.track)
+        for e in range(graph.n):
+            if budget.expired():
+                return [], False, "stopped at the time limit"
+            if e > 0 and len(labels):
+                labels = _Labels.join([labels, _hops(graph, costs, self.trail, labels, e, self.track, self.columns)])
+            if not len(labels):
+                return [], True, ""
+            labels.val = labels.val + costs.node[e, labels.sys]
+            alive, score = self._alive(labels, e)
+            idx = np.flatnonzero(alive)
+            labels = labels.take(idx)
+            labels = labels.take(self._keep(labels, score[idx]))
+            if len(labels) > MAX_LABELS:
+                return [], False, f"more than {MAX_LABELS} labels at one boundary"
+        return self._complete(labels), True, ""
+
+    def _complete(self, labels: _Labels) -> list[tuple[tuple[float, ...], Plan]]:
+        if not len(labels):
+            return []
+        graph, problem = self.graph, self.problem
+        val, big, ok = _finish(graph, self.costs, labels, self.track)
+        ok &= np.all(val[:, 1 : self.m + 1] <= self.slack[None, 1:], axis=1)
+        idx = np.flatnonzero(ok)
+        values: list[tuple[float, ...]]
+        if self.pareto:
+            second = big[idx] if problem.track_bottleneck else val[idx, 1]
+            idx = idx[_dominance_keep(np.zeros(len(idx), np.int64), np.stack([val[idx, 0], second], axis=1))]
+            values = [(float(val[i, 0]), float(big[i] if problem.track_bottleneck else val[i, 1])) for i in idx]
+        else:
+            total = val[idx, 0] + (self.w * big[idx] if self.w else 0.0)
+            order = np.argsort(total, kind="stable")[:8]  # a few, in case the evaluator disagrees at a limit
+            values = [(float(t),) for t in total[order] if t < self.upper]
+            idx = idx[order][: len(values)]
+        found: list[tuple[tuple[float, ...], Plan]] = []
+        for v, i in zip(values, idx):
+            origin, segments = self.trail.segments(int(labels.trail[i]))
+            found.append((v, graph.plan(origin, segments)))
+        return found
 
 
 def label_search(
-    instance: "Instance",
+    instance: Instance,
     groups: list[tuple[list[int], LabelProblem]],
     lo: np.ndarray,
     *,
     upper: float = math.inf,
     budget: Budget | None = None,
     pareto: bool = False,
+    beam: int = 0,
 ) -> LabelOutcome:
     """Run the label search for every origin group.
 
@@ -339,18 +414,23 @@ def label_search(
         Stop early (``complete`` false) when it runs out.
     pareto
         Keep every plan not dominated in (objective, first resource or bottleneck).
+    beam
+        A heuristic: keep only this many labels per system and boundary (0: exact).
+        A beam search finds good plans fast but proves nothing (``complete`` is false).
     """
     budget = budget or Budget(None)
     outcome = LabelOutcome()
     for group, problem in groups:
         graph = SegmentGraph(instance, problem.primary, group, lo)
-        found, complete, reason = _search(graph, problem, upper=upper, pareto=pareto, budget=budget)
+        found, complete, reason = _Search(graph, problem, upper, pareto, beam).run(budget)
         outcome.found += found
         if not complete:
             outcome.complete, outcome.reason = False, reason
             break
         if found and not pareto:
             upper = min(upper, min(v[0] for v, _ in found))
+    if beam and outcome.complete:
+        outcome.complete, outcome.reason = False, f"beam search ({beam} labels per system), a heuristic"
     return outcome
 
 

@@ -82,12 +82,12 @@ def memory_starts(param: np.ndarray, act: np.ndarray, caps: np.ndarray) -> np.nd
     return low
 
 
-def overheads(instance: "Instance") -> np.ndarray:
+def overheads(instance: Instance) -> np.ndarray:
     """``(S,)``: every system's fixed cost per segment, in seconds."""
     return np.array([s.segment_overhead_s for s in instance.systems], dtype=float)
 
 
-def compute_prefix(instance: "Instance") -> np.ndarray:
+def compute_prefix(instance: Instance) -> np.ndarray:
     """``(S, n + 1)``: prefix sums of the node latencies on every system."""
     prefix = np.zeros((instance.n_systems, instance.n_nodes + 1))
     prefix[:, 1:] = np.cumsum(instance.latency, axis=1)
@@ -95,7 +95,10 @@ def compute_prefix(instance: "Instance") -> np.ndarray:
 
 
 def time_starts(prefix: np.ndarray, overhead: np.ndarray, limits: np.ndarray) -> np.ndarray:
-    """``lo[e, s]``: smallest ``b`` with ``overhead[s] + prefix[s, e] - prefix[s, b] <= limits[s]`` (``e + 1`` if none)."""
+    """``lo[e, s]``: smallest ``b`` with ``overhead[s] + prefix[s, e] - prefix[s, b] <= limits[s]``.
+
+    ``e + 1`` (an empty window) where even the fixed cost alone exceeds the limit.
+    """
     S, n1 = prefix.shape
     lo = np.zeros((n1, S), dtype=np.int64)
     for s in range(S):
@@ -109,7 +112,7 @@ def time_starts(prefix: np.ndarray, overhead: np.ndarray, limits: np.ndarray) ->
     return lo
 
 
-def segment_starts(instance: "Instance") -> np.ndarray:
+def segment_starts(instance: Instance) -> np.ndarray:
     """``lo[e, s]``: smallest feasible start of a segment ending at ``e`` on ``s`` (``e`` if none).
 
     Combines node bans (pins, bans, privacy, filters, forbidden tiers), memory
@@ -125,12 +128,16 @@ def segment_starts(instance: "Instance") -> np.ndarray:
     lo[1:] = np.maximum.accumulate(banned_pos, axis=0)
 
     c = instance.constraints
-    limits = np.array([INF if (v := c.compute_time_limit_s[t]) is None else limit_slack(v) for t in instance.system_tier])
+    limits = np.array(
+        [INF if (v := c.compute_time_limit_s[t]) is None else limit_slack(v) for t in instance.system_tier]
+    )
     if np.isfinite(limits).any():
         lo = np.maximum(lo, time_starts(compute_prefix(instance), overheads(instance), limits))
 
     most = float(instance.param_bytes.sum() + instance.activation_bytes.max())
-    capped = [s for s, system in enumerate(instance.systems) if system.memory_bytes is not None and system.memory_bytes < most]
+    capped = [
+        s for s, system in enumerate(instance.systems) if system.memory_bytes is not None and system.memory_bytes < most
+    ]
     if capped:
         caps = np.array([limit_slack(instance.systems[s].memory_bytes) for s in capped])  # type: ignore[arg-type]
         lo[:, capped] = np.maximum(lo[:, capped], memory_starts(instance.param_bytes, instance.activation_bytes, caps))
@@ -148,7 +155,7 @@ class SegmentGraph:
     """
 
     def __init__(
-        self, instance: "Instance", terms: Any, group: list[int], lo: np.ndarray, theta: float | None = None
+        self, instance: Instance, terms: Any, group: list[int], lo: np.ndarray, theta: float | None = None
     ) -> None:
         c = instance.constraints
         n, S, T = instance.n_nodes, instance.n_systems, instance.n_tiers
@@ -164,7 +171,9 @@ class SegmentGraph:
         self.overhead = overheads(instance)
         self.theta = theta
         if theta is not None:
-            lo = np.minimum(np.maximum(lo, time_starts(self.comp, self.overhead, np.full(S, theta))), np.arange(n + 1)[:, None])
+            lo = np.minimum(
+                np.maximum(lo, time_starts(self.comp, self.overhead, np.full(S, theta))), np.arange(n + 1)[:, None]
+            )
         self.lo = lo
         required = np.zeros(T, dtype=bool)
         required[list(c.tiers_required)] = True
@@ -204,10 +213,9 @@ class SegmentGraph:
             bps = self.bps[np.ix_(senders, receivers)]
             ran = (e > 0)[:, None] * self.overhead[senders][None, :]  # a sender that ran a segment paid its fixed cost
             with np.errstate(invalid="ignore"):
-                energy = (
-                    self.compute_w[senders][None, :, None] * (self.comp[senders][:, e].T + ran)[:, :, None]
-                    + self.tx[np.ix_(senders, receivers)][None] * (beta / bps[None])
-                )
+                energy = self.compute_w[senders][None, :, None] * (self.comp[senders][:, e].T + ran)[
+                    :, :, None
+                ] + self.tx[np.ix_(senders, receivers)][None] * (beta / bps[None])
             ok = ~self.first[senders][None, :, None] | (energy <= self.budget)
             cost = np.where(ok, cost, INF)
         return cost

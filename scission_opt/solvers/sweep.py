@@ -67,7 +67,11 @@ def sweep(graph: SegmentGraph) -> list[tuple[float, Plan]]:
         if windowed.size:
             table = sparse_table(H[:, windowed], np.minimum)
             best[:, windowed] = range_query(
-                table, np.minimum, window_lo[:, windowed], np.broadcast_to(ends[:, None], (n, windowed.size)), INF,
+                table,
+                np.minimum,
+                window_lo[:, windowed],
+                np.broadcast_to(ends[:, None], (n, windowed.size)),
+                INF,
                 cols=np.arange(windowed.size)[None, :],
             )
         F[1:, members] = best + graph.cost[members][:, 1:].T + graph.seg[members]
@@ -103,7 +107,7 @@ def sweep(graph: SegmentGraph) -> list[tuple[float, Plan]]:
 
 def paths(graph: SegmentGraph, k: int) -> list[tuple[float, Plan]]:
     """The ``k`` best plans whose origin is in ``group``: boundary by boundary, ``k`` entries per state."""
-    instance, group, lo = graph.instance, graph.group, graph.lo
+    group, lo = graph.group, graph.lo
     n, S = graph.n, graph.S
     cost = graph.cost
     all_systems = np.arange(S)
@@ -192,7 +196,6 @@ def paths(graph: SegmentGraph, k: int) -> list[tuple[float, Plan]]:
             s, j, e = prev, rank, b
         out.append((float(v), graph.plan(origin, segments)))
     return out
-
 
 
 __all__ = ["kbest", "paths", "sweep"]

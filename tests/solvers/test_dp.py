@@ -99,15 +99,21 @@ def _agree(instance: Instance, objective_name: str, top_k: int) -> None:
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(instance=with_overheads(max_nodes=9, max_tiers=4, max_systems=2), name=st.sampled_from(OBJECTIVES),
-       top_k=st.sampled_from([1, 1, 3]))
+@given(
+    instance=with_overheads(max_nodes=9, max_tiers=4, max_systems=2),
+    name=st.sampled_from(OBJECTIVES),
+    top_k=st.sampled_from([1, 1, 3]),
+)
 def test_dp_matches_exhaustive_with_coupling(instance: Instance, name: str, top_k: int) -> None:
     _agree(instance, name, top_k)
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(instance=binding_coupled(max_nodes=8, max_tiers=3, max_systems=2), name=st.sampled_from(OBJECTIVES),
-       top_k=st.sampled_from([1, 1, 3]))
+@given(
+    instance=binding_coupled(max_nodes=8, max_tiers=3, max_systems=2),
+    name=st.sampled_from(OBJECTIVES),
+    top_k=st.sampled_from([1, 1, 3]),
+)
 def test_binding_coupling_constraints(instance: Instance, name: str, top_k: int) -> None:
     """Deadlines, percentage limits and idle-power energy budgets set where they bind."""
     _agree(instance, name, top_k)
@@ -135,3 +141,40 @@ def test_top_k_with_bottleneck_and_coupling_is_refused() -> None:
     with pytest.raises(UnsupportedError, match="top-k with a bottleneck"):
         SegmentDP().solve(instance, get_objective("throughput"), top_k=2)
     assert SegmentDP().solve(instance, get_objective("throughput")).status is Status.OPTIMAL
+
+
+def _deadline_between_optima(seed: int) -> Instance:
+    """A deadline half-way between the least latency and the energy optimum's latency (energy objective)."""
+    from scission_opt import solve
+    from scission_opt.generate import generate
+
+    instance = generate(12, 3, 2, seed=seed)
+    fastest = solve(instance, "exhaustive", "latency").objective
+    frugal = solve(instance, "exhaustive", "energy").metrics
+    assert frugal is not None and frugal.latency_s > fastest
+    deadline = (fastest + frugal.latency_s) / 2
+    return instance.replace(constraints=dataclasses.replace(instance.constraints, deadline_s=deadline))
+
+
+@pytest.mark.parametrize("seed", [0, 4, 5])
+def test_gap_closed_where_the_lagrangian_bound_is_not_tight(seed: int) -> None:
+    """Built so the best Lagrangian bound lies strictly below the optimum: label setting must close the gap."""
+    from scission_opt.budget import Budget
+    from scission_opt.solvers.base import origins
+    from scission_opt.solvers.coupling import Lagrangian, coupling_resources, lagrangian
+    from scission_opt.solvers.segments import segment_starts
+
+    instance = _deadline_between_optima(seed)
+    energy = get_objective("energy")
+    reference = Exhaustive().solve(instance, energy, top_k=3)
+    groups = [(origins(instance), energy.terms(instance, None))]
+    search = Lagrangian(
+        instance, groups, coupling_resources(instance, origins(instance)), segment_starts(instance), instance
+    )
+    dual = lagrangian(search, Budget(None))
+    assert dual.bound < reference.objective * (1 - 1e-6)  # the bound alone proves nothing here
+    result = SegmentDP().solve(instance, energy)
+    assert result.status is Status.OPTIMAL and "label setting" in result.method
+    assert result.objective == pytest.approx(reference.objective, rel=1e-9)
+    top = SegmentDP().solve(instance, energy, top_k=3)
+    assert [p.objective for p in top.plans] == pytest.approx([p.objective for p in reference.plans], rel=1e-9)
