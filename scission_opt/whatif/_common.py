@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -127,7 +126,3 @@ def plan_label(instance: Instance, plan: Plan) -> str:
 def close(a: float, b: float, rtol: float = 1e-9) -> bool:
     """``a == b`` up to a relative ``rtol`` (no absolute slack: 1e-40 J and 0 J are different points)."""
     return abs(a - b) <= rtol * max(abs(a), abs(b))
-
-
-def finite_or_none(x: float) -> float | None:
-    return x if math.isfinite(x) else None

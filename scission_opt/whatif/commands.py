@@ -228,8 +228,9 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--method",
         default="auto",
-        choices=("auto", "epsilon", "two-phase"),
-        help="epsilon-constraint on the energy budget (energy in the pair), or two-phase ranking (any pair)",
+        choices=("auto", "labels", "epsilon", "two-phase"),
+        help="labels (label setting), epsilon (energy budget; energy in the pair), two-phase (weighted sums + "
+        "ranking); auto: epsilon with energy, else labels",
     )
     p.add_argument("--time-limit", type=positive, default=None, metavar="S", help="per exact solve")
     add_network_options(p)

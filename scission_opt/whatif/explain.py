@@ -154,7 +154,10 @@ def _best_of_shape(
     """Best ``(value, plan)`` over the tier sets, under ``instance``'s constraints (``None`` if none)."""
     best = None
     T = instance.n_tiers
+    c = instance.constraints
     for used in used_sets:
+        if not c.tiers_required <= used or used & c.tiers_forbidden:
+            continue  # the instance's own tier usage rules out this set of tiers
         shaped = instance.replace(
             constraints=dataclasses.replace(
                 instance.constraints, tiers_required=used, tiers_forbidden=frozenset(range(T)) - used

@@ -1,5 +1,8 @@
 """Every Pareto-optimal plan for two additive objectives (supported and unsupported points).
 
+Three exact methods: label setting (:func:`scission_opt.solvers.pareto.pareto_labels`),
+an epsilon-constraint on the energy budget, and a two-phase method.
+
 Two-phase method on the exact solvers. Phase 1 (dichotomic search): the two
 lexicographic optima, then, between adjacent supported points ``A`` and ``B``,
 one weighted-sum solve with the weights normal to ``AB`` finds the next extreme
@@ -18,7 +21,6 @@ under ``energy_budget_j = eps``, then lower ``eps`` just below the energy found.
 from __future__ import annotations
 
 import dataclasses
-import math
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -26,13 +28,14 @@ from typing import TYPE_CHECKING, Any
 from ..errors import InvalidInstanceError, UnsupportedError
 from ..evaluate import LIMIT_RTOL
 from ..objectives import Objective, get_objective, is_additive
-from ._common import WeightedSum, close, plan_label, solve_exact, value_on
+from ._common import NotProvenError, WeightedSum, close, plan_label, solve_exact, value_on
 
 if TYPE_CHECKING:
     from ..instance import Instance
     from ..plan import Plan
 
 FIRST_K, MAX_K = 16, 16_384
+METHODS = ("auto", "labels", "epsilon", "two-phase")
 
 
 @dataclass(frozen=True)
@@ -219,6 +222,10 @@ def _epsilon_energy(search: _Search, energy_index: int) -> list[tuple[tuple[floa
         energy = values[energy_index]
         eps = (energy - 1e-12) / (1 + LIMIT_RTOL) * (1 - LIMIT_RTOL)
         if eps < 0:
+            if energy > 0:  # below the budget's absolute tolerance: the least-energy point by ranking instead
+                least = search.lexicographic(energy_index)
+                if least is not None:
+                    points.append(least)
             return points
 
 
@@ -253,9 +260,12 @@ def pareto_front(
     solver, time_limit
         Solver for every exact solve and its limit per solve.
     method
-        ``epsilon`` (one objective must be ``energy``: epsilon-constraint on the
-        energy budget, one solve per point), ``two-phase`` (any additive pair),
-        or ``auto`` (epsilon when it applies).
+        ``labels`` (label setting on the segment graph, :mod:`scission_opt.solvers.pareto`:
+        one pass), ``epsilon`` (one objective must be ``energy``: epsilon-constraint
+        on the energy budget, one exact solve per point), ``two-phase`` (weighted
+        sums, then top-k ranking in each triangle), or ``auto``: epsilon when
+        energy is one of the two (fastest on large chains), else labels (two-phase
+        where labels refuse the pair).
     """
     started = time.perf_counter()
     if len(objectives) != 2:
@@ -270,17 +280,43 @@ def pareto_front(
         raise InvalidInstanceError("the epsilon method needs energy as one objective", "--method")
     search = _Search(instance, (objs[0], objs[1]), solver, time_limit)
     reference = _scission_choice(instance, search, solver, time_limit)
-    if energy and method != "two-phase" and names[0] != names[1]:
-        found = _epsilon_energy(search, energy[0])
-        front = _front([f for f, _ in found])
-        plans = {f: p for f, p in reversed(found)}
-        hull = _convex_support(front)
-        points = [ParetoPoint(f, plans[f], f in hull) for f in front]
+    if method not in METHODS:
+        raise InvalidInstanceError(f"unknown method {method!r} (known: {', '.join(METHODS)})", "--method")
+    if method == "auto":
+        method = "epsilon" if energy and names[0] != names[1] else "labels"
+    if method == "labels":
+        try:
+            points = _labels(search, time_limit)
+        except UnsupportedError:
+            points = _two_phase(search)  # e.g. a weighted sum mixing the bottleneck with other terms
+    elif method == "epsilon":
+        points = _from_found(_epsilon_energy(search, energy[0]))
     else:
         points = _two_phase(search)
     return ParetoFront(
         names, tuple(points), reference, search.solves, search.ranked, time.perf_counter() - started, search.proven
     )
+
+
+def _from_found(found: list[tuple[tuple[float, float], Plan]]) -> list[ParetoPoint]:
+    """Non-dominated points of ``found`` (first plan per point), supported = on the lower convex hull."""
+    front = _front([f for f, _ in found])
+    plans = {f: p for f, p in reversed(found)}
+    hull = _convex_support(front)
+    return [ParetoPoint(f, plans[f], f in hull) for f in front]
+
+
+def _labels(search: _Search, time_limit: float | None) -> list[ParetoPoint]:
+    """The label-setting front of :func:`scission_opt.solvers.pareto.pareto_labels` (one pass, every point)."""
+    from ..budget import Budget
+    from ..solvers.pareto import pareto_labels
+
+    try:
+        found = pareto_labels(search.instance, search.objectives, budget=Budget(time_limit))
+    except TimeoutError:
+        raise NotProvenError(f"pareto: the label search ran past --time-limit {time_limit} s") from None
+    search.solves += 1
+    return _from_found([(search.values(p), p) for _, p in found])
 
 
 def _two_phase(search: _Search) -> list[ParetoPoint]:
@@ -333,7 +369,3 @@ def format_front(instance: Instance, front: ParetoFront) -> str:
         lines.append("")
         lines.append(f"Scission's choice (latency only): {a} {r1:.6g}, {b} {r2:.6g}: {plan_label(instance, plan)}")
     return "\n".join(lines)
-
-
-def is_nan(x: float) -> bool:
-    return math.isnan(x)

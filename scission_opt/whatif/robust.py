@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInstanceError
-from ..evaluate import evaluate
 from ..io import parse_json, read_text
 from ..objectives import Objective, get_objective
 from ._common import PricedOn, WeightedSum, close, plan_label, solve_exact, value_on
@@ -285,7 +284,3 @@ def format_robust(instance: Instance, result: RobustResult) -> str:
     lines.append("  ".join(h.ljust(wd) for h, wd in zip(header, widths)))
     lines += ["  ".join(c.ljust(wd) for c, wd in zip(r, widths)) for r in rows]
     return "\n".join(lines)
-
-
-def feasible_everywhere(scenarios: list[Scenario], plan: Plan) -> bool:
-    return all(evaluate(s.instance, plan).feasible for s in scenarios)

@@ -103,12 +103,12 @@ def _nondominated(points):
     return sorted(p for p in points if not any(q[0] <= p[0] and q[1] <= p[1] and q != p for q in points))
 
 
-@pytest.mark.parametrize("method", ["auto", "two-phase"])
+@pytest.mark.parametrize("method", ["auto", "labels", "two-phase"])
 @SETTINGS
 @given(data=st.data())
 def test_pareto_front_equals_exhaustive_front(method, data):
     instance = data.draw(instances(max_nodes=6, max_tiers=3, max_systems=2, coupled=data.draw(st.booleans())))
-    pair = data.draw(st.permutations(OBJECTIVES).map(lambda p: p[:2]))
+    pair = data.draw(st.permutations(OBJECTIVES + ("throughput",)).map(lambda p: p[:2]))
     if method == "auto" and data.draw(st.booleans()):  # the epsilon method needs energy in the pair
         pair = data.draw(st.sampled_from([("latency", "energy"), ("energy", "price"), ("bytes", "energy")]))
     if "energy" in pair and any(instance.systems[s].compute_w is None for s in instance.candidates[0]):
@@ -196,7 +196,9 @@ def test_explain_shapes_and_binding_match_exhaustive(data):
             assert row.plan is None or row.breaks, name
         else:
             assert not row.breaks and _rel(row.objective, best), (name, row.objective, best)
-    for group in instance.constraints.groups(T) + (("memory",) if any(s.memory_bytes is not None for s in instance.systems) else ()):
+    for group in instance.constraints.groups(T) + (
+        ("memory",) if any(s.memory_bytes is not None for s in instance.systems) else ()
+    ):
         relaxed = _without(instance, group)
         values = [evaluate(relaxed, p) for p in all_plans(relaxed)]
         best = min(m.latency_s for m in values if m.feasible)
@@ -216,7 +218,9 @@ def test_breakpoints_on_generated_chains(deadline, seed, n, systems, data):
     if deadline:
         best = solve(instance, "exhaustive", explain=False)
         factor = data.draw(st.floats(0.5, 3.0))
-        instance = instance.replace(constraints=dataclasses.replace(instance.constraints, deadline_s=best.objective * factor))
+        instance = instance.replace(
+            constraints=dataclasses.replace(instance.constraints, deadline_s=best.objective * factor)
+        )
     objective = data.draw(st.sampled_from(("latency", "energy")))
     selectors = ["device:edge", "device:cloud"]
     result = sensitivity(instance, selectors, bandwidth=(1e-3, 1e5), objective=objective, solver="auto")
@@ -237,4 +241,8 @@ def test_breakpoints_on_generated_chains(deadline, seed, n, systems, data):
             assert best.status is Status.INFEASIBLE, x
             continue
         m = evaluate(changed, plan)
-        assert m.feasible and _rel(obj.value(changed, plan, m), best.objective), (x, obj.value(changed, plan, m), best.objective)
+        assert m.feasible and _rel(obj.value(changed, plan, m), best.objective), (
+            x,
+            obj.value(changed, plan, m),
+            best.objective,
+        )
