@@ -187,52 +187,52 @@ class Constraints:
         _validate.check_constraints(self)
 
     def groups(self, n_tiers: int) -> tuple[str, ...]:
-        """Names of the constraint groups that are active (used to explain infeasibility)."""
-        active = []
-        if self.privacy_nodes:
-            active.append("privacy")
-        if self.pins:
-            active.append("pins")
-        if self.bans:
-            active.append("bans")
-        if any(a is not None for a in self.allowed_systems) or any(self.excluded_systems):
-            active.append("system_filters")
-        if self.tiers_required or self.tiers_forbidden:
-            active.append("tier_usage")
-        if self.energy_budget_j is not None:
-            active.append("energy_budget")
-        if any(v is not None for v in self.upload_limit_bytes):
-            active.append("upload_limits")
-        if any(v is not None for v in self.compute_time_limit_s):
-            active.append("compute_time_limits")
-        if any(v is not None for v in self.compute_time_limit_pct):
-            active.append("compute_time_pct_limits")
-        if self.deadline_s is not None:
-            active.append("deadline")
-        return tuple(active)
+        """Names of the constraint groups that are active, in :data:`GROUP_FIELDS` order."""
+        return tuple(name for name, fields in GROUP_FIELDS.items() if any(_is_set(f, getattr(self, f)) for f in fields))
 
     def without(self, group: str, n_tiers: int) -> Constraints:
         """A copy with one constraint group (as named by :meth:`groups`) dropped."""
-        none = (None,) * n_tiers
-        drop: dict[str, dict[str, Any]] = {
-            "privacy": {"privacy_nodes": 0},
-            "pins": {"pins": ()},
-            "bans": {"bans": ()},
-            "system_filters": {
-                "allowed_systems": none,
-                "excluded_systems": ((),) * n_tiers,
-            },
-            "tier_usage": {
-                "tiers_required": frozenset(),
-                "tiers_forbidden": frozenset(),
-            },
-            "energy_budget": {"energy_budget_j": None},
-            "upload_limits": {"upload_limit_bytes": none},
-            "compute_time_limits": {"compute_time_limit_s": none},
-            "compute_time_pct_limits": {"compute_time_limit_pct": none},
-            "deadline": {"deadline_s": None},
-        }
-        return dataclasses.replace(self, **drop[group])
+        if group not in GROUP_FIELDS:
+            raise ValueError(f"unknown constraint group {group!r} (groups: {', '.join(GROUP_FIELDS)})")
+        return dataclasses.replace(self, **{f: _unset(f, n_tiers) for f in GROUP_FIELDS[group]})
+
+
+#: Each user constraint group and the :class:`Constraints` fields it owns. The evaluator's
+#: table (:data:`scission_opt.checks.CHECKS`) checks the same groups under the same names.
+GROUP_FIELDS: dict[str, tuple[str, ...]] = {
+    "privacy": ("privacy_nodes",),
+    "pins": ("pins",),
+    "bans": ("bans",),
+    "system_filters": ("allowed_systems", "excluded_systems"),
+    "tier_usage": ("tiers_required", "tiers_forbidden"),
+    "energy_budget": ("energy_budget_j",),
+    "upload_limits": ("upload_limit_bytes",),
+    "compute_time_limits": ("compute_time_limit_s",),
+    "compute_time_pct_limits": ("compute_time_limit_pct",),
+    "deadline": ("deadline_s",),
+}
+
+#: Per-tier fields: dropped to one "no limit" entry per tier.
+_PER_TIER_UNSET: dict[str, Any] = {
+    "allowed_systems": None,
+    "excluded_systems": (),
+    "upload_limit_bytes": None,
+    "compute_time_limit_s": None,
+    "compute_time_limit_pct": None,
+}
+
+
+def _is_set(field_name: str, value: Any) -> bool:
+    """Whether a constraint field says anything: per tier, an entry other than "no limit"; else not its default."""
+    if field_name in _PER_TIER_UNSET:
+        return any(v != _PER_TIER_UNSET[field_name] for v in value)
+    return bool(value != Constraints.__dataclass_fields__[field_name].default)
+
+
+def _unset(field_name: str, n_tiers: int) -> Any:
+    if field_name in _PER_TIER_UNSET:
+        return (_PER_TIER_UNSET[field_name],) * n_tiers
+    return Constraints.__dataclass_fields__[field_name].default
 
 
 @dataclass(frozen=True, eq=False)

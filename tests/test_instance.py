@@ -107,16 +107,17 @@ def test_defaults_trust_first_tier_only() -> None:
     assert instance.boundary_bytes.tolist() == [1000, 500, 250, 100]
 
 
-def test_dag_is_loaded_but_refused_by_solvers() -> None:
+def test_dag_is_loaded_refused_by_chain_solvers_and_solved_by_auto() -> None:
     from scission_opt import UnsupportedError, solve
 
     data = json.loads((DATA / "tiny.json").read_text())
     data["model"]["nodes"][2]["inputs"] = [0, 1]  # a skip connection
     instance = parse_instance(data)
     assert not instance.is_chain
-    for solver in ("exhaustive", "dp", "auto"):
+    for solver in ("exhaustive", "dp"):
         with pytest.raises(UnsupportedError, match="not a chain"):
             solve(instance, solver)
+    assert solve(instance).solver.startswith("dag-")  # auto takes a DAG solver
 
 
 # ---- one validated construction path: typed objects check themselves like the reader ----------------
