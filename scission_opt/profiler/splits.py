@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._tf import tensorflow
 from ..errors import InvalidInstanceError
+from .backends import keras_module
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
@@ -101,10 +101,9 @@ class Block:
         return (self.first, self.last)
 
 
-def functional(model: "keras.Model", source: str = "model") -> "keras.Model":
+def functional(model: keras.Model, source: str = "model") -> keras.Model:
     """The functional graph behind ``model`` (a Sequential model's inner functional model)."""
-    tensorflow()
-    import keras
+    keras = keras_module()
 
     inner = getattr(model, "_functional", None)
     if isinstance(model, keras.Sequential):
@@ -135,7 +134,7 @@ def _nbytes(tensor: Any, source: str) -> int:
     return int(np.prod(dims, dtype=np.int64)) * np.dtype(str(tensor.dtype)).itemsize
 
 
-def layer_graph(model: "keras.Model", source: str = "model") -> LayerGraph:
+def layer_graph(model: keras.Model, source: str = "model") -> LayerGraph:
     """Read the layer graph of a Keras functional or Sequential model.
 
     Raises
@@ -174,7 +173,8 @@ def layer_graph(model: "keras.Model", source: str = "model") -> LayerGraph:
     for t in fm.outputs:
         last[_key(t)] = len(layers)
     tensors = {
-        k: TensorInfo(info.producer, last.get(k, info.producer), info.nbytes, info.tensor) for k, info in tensors.items()
+        k: TensorInfo(info.producer, last.get(k, info.producer), info.nbytes, info.tensor)
+        for k, info in tensors.items()
     }
     return LayerGraph(
         model=fm,
@@ -221,8 +221,7 @@ def boundary_tensor(graph: LayerGraph, k: int) -> Any:
 
 def make_blocks(graph: LayerGraph, points: tuple[int, ...] | None = None) -> list[Block]:
     """One sub-model per block, between consecutive split points."""
-    tensorflow()
-    import keras
+    keras = keras_module()
 
     if points is None:
         points = split_points(graph)

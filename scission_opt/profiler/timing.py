@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ._tf import tensorflow
 from ..errors import ScissionError
+from ._tf import tensorflow
 
 
 class ThreadSettingError(ScissionError, RuntimeError):
@@ -45,7 +45,7 @@ class Timing:
     repeats: int
 
     @classmethod
-    def of(cls, samples: Sequence[float]) -> "Timing":
+    def of(cls, samples: Sequence[float]) -> Timing:
         xs = sorted(samples)
         if len(xs) >= 2:
             q1, _, q3 = statistics.quantiles(xs, n=4, method="inclusive")

@@ -57,7 +57,7 @@ def _instance(args: argparse.Namespace) -> "Instance":
 def cmd_scission(args: argparse.Namespace) -> int:
     import sys
 
-    from ..cli import EXIT_INFEASIBLE, EXIT_OK
+    from ..exitcodes import EXIT_INFEASIBLE, EXIT_OK
     from ..solve import solve
     from .output import format_results
 
@@ -104,7 +104,7 @@ def zero_time_note(instance: "Instance", result: "SolveResult") -> str | None:
 
 
 def cmd_import_scission(args: argparse.Namespace) -> int:
-    from ..cli import EXIT_OK
+    from ..exitcodes import EXIT_OK
 
     instance = _instance(args)
     instance.save(args.output)

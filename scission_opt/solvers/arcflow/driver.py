@@ -343,7 +343,7 @@ class ArcSolver:
 
     def unsupported(self, instance: Instance, objective: Objective) -> str | None:
         """Why this solver cannot take ``instance`` with ``objective``, or ``None``."""
-        why = chain_problem(instance, overhead=True)
+        why = chain_problem(instance, segment_overhead=True)
         if why:
             return why
         if not is_additive(objective):
