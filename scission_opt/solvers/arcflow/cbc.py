@@ -33,7 +33,7 @@ _GRACE_S = 0.25
 
 def cbc_path() -> str:
     """The CBC binary PuLP ships (raises when it is missing)."""
-    import pulp.apis.coin_api as coin  # type: ignore[import-untyped]
+    import pulp.apis.coin_api as coin
 
     path = coin.pulp_cbc_path
     if not path or not os.path.exists(path):
