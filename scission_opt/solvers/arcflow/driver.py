@@ -225,6 +225,7 @@ class _Search:
                 gs.remaining = max(gs.remaining, ans.bound) if ans.status == "optimal" else ans.bound
             if ans.arcs is None:
                 self.stopped = True
+                self.messages.append(f"the {self.name} backend found no plan of its own in the time left")
                 return
             plan, chosen = model.decode(ans.arcs)
             model.add_cut(chosen)
