@@ -25,6 +25,7 @@ import time
 import numpy as np
 
 from .driver import BackendAnswer
+from .group import OutOfTime
 from .model import ArcModel
 
 #: Seconds the subprocess may run past the limit given to CBC before it is killed.
@@ -33,7 +34,7 @@ _GRACE_S = 0.25
 
 def cbc_path() -> str:
     """The CBC binary PuLP ships (raises when it is missing)."""
-    import pulp.apis.coin_api as coin  # type: ignore[import-untyped]
+    import pulp.apis.coin_api as coin
 
     path = coin.pulp_cbc_path
     if not path or not os.path.exists(path):
@@ -41,14 +42,23 @@ def cbc_path() -> str:
     return path
 
 
-def _fmt(values: np.ndarray) -> list[str]:
-    return list(map(repr, values.astype(float).tolist()))
+#: Entries formatted between two looks at the clock (writing a 500,000-arc model takes seconds).
+_CHUNK = 100_000
+
+
+def _fmt(values: np.ndarray, deadline: float = math.inf) -> list[str]:
+    out: list[str] = []
+    for start in range(0, len(values), _CHUNK):
+        if time.perf_counter() > deadline:
+            raise OutOfTime
+        out += map(repr, values[start : start + _CHUNK].astype(float).tolist())
+    return out
 
 
 class _MpsWriter:
     """The model as free MPS text; the arc columns' lines are formatted once and reused with new cuts."""
 
-    def __init__(self, model: ArcModel):
+    def __init__(self, model: ArcModel, deadline: float = math.inf):
         m, ncol = model.n_arcs, model.n_cols
         rows, cols, vals, lo, hi = [], [], [], [], []
         r0 = 0
@@ -94,11 +104,12 @@ class _MpsWriter:
         order = np.argsort(all_col, kind="stable")
         self.col = all_col[order]
         self.row = all_row[order]
-        self.val_s = np.array(_fmt(all_val[order]), dtype=object)
+        self.val_s = np.array(_fmt(all_val[order], deadline), dtype=object)
         self.m, self.ncol = m, ncol
         self.extras = model.extras
 
-    def text(self, cuts: list[np.ndarray]) -> str:
+    def text(self, cuts: list[np.ndarray], deadline: float = math.inf) -> str:
+        """The MPS text with the no-good ``cuts``; raises :class:`OutOfTime` past ``deadline``."""
         col, row, val_s = self.col, self.row, self.val_s
         nrow = self.n_rows + len(cuts)
         if cuts:
@@ -118,10 +129,13 @@ class _MpsWriter:
         out += [f" {s} R{i}" for i, s in enumerate(sense)]
         out.append("COLUMNS")
         out.append("    MARKER 'MARKER' 'INTORG'")
-        lines = [
-            f"    {names[c]} {row_names[r + 1]} {v}"
-            for c, r, v in zip(col.tolist(), row.tolist(), val_s.tolist(), strict=True)
-        ]
+        lines: list[str] = []
+        for start in range(0, len(col), _CHUNK):
+            if time.perf_counter() > deadline:
+                raise OutOfTime
+            part = slice(start, start + _CHUNK)
+            entries = zip(col[part].tolist(), row[part].tolist(), val_s[part].tolist(), strict=True)
+            lines += [f"    {names[c]} {row_names[r + 1]} {v}" for c, r, v in entries]
         split = int(np.searchsorted(col, self.m))
         out += lines[:split]
         out.append("    MARKER 'MARKER' 'INTEND'")
@@ -199,10 +213,15 @@ def _run(text: str, model: ArcModel, seconds: float, started: float) -> tuple[st
 def run_cbc(model: ArcModel, seconds: float, state: dict) -> BackendAnswer:
     """Solve ``model`` (with its cuts and hint) within ``seconds``; ``state`` keeps the MPS writer between calls."""
     started = time.perf_counter()
-    writer = state.get("writer")
-    if writer is None:
-        writer = state["writer"] = _MpsWriter(model)
-    out = _run(writer.text(model.cuts), model, seconds, started)
+    deadline = started + seconds
+    try:
+        writer = state.get("writer")
+        if writer is None:
+            writer = state["writer"] = _MpsWriter(model, deadline)
+        text = writer.text(model.cuts, deadline)
+    except OutOfTime:
+        return BackendAnswer("unknown")
+    out = _run(text, model, seconds, started)
     if out is None:
         return BackendAnswer("unknown")
     stdout, head, body = out

@@ -21,6 +21,7 @@ import numpy as np
 
 from ...errors import UnsupportedError
 from .driver import BackendAnswer
+from .group import OutOfTime
 from .model import ArcModel, RowBlock
 
 #: Resolution of the objective relative to its reference value.
@@ -31,6 +32,10 @@ MAX_COEF_BITS = 36
 LIMIT_BITS = 40
 #: CP-SAT stops when its bound is this many objective units below the incumbent.
 GAP_UNITS = 2
+#: Seconds per arc variable that declaring the variables takes at least (2.5 s for 500,000 arcs here, loaded).
+_S_PER_VARIABLE = 2e-6
+#: Rows written between two looks at the clock.
+_CHUNK = 20_000
 #: Smallest unit: values below it (denormals, say) round to 0.
 _TINY = 1e-300
 #: Integers beyond this magnitude are refused (CP-SAT's domains end at 2**62).
@@ -142,9 +147,19 @@ def _scaled(block: RowBlock, m: int, units: dict[str, float], u_obj: float, slac
 
 
 def _add_rows(
-    proto: Any, ub_all: np.ndarray, row: np.ndarray, col: np.ndarray, coef: np.ndarray, lo: np.ndarray, hi: np.ndarray
+    proto: Any,
+    ub_all: np.ndarray,
+    row: np.ndarray,
+    col: np.ndarray,
+    coef: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    deadline: float = math.inf,
 ) -> bool:
-    """Add rows to the CP-SAT proto; returns False when an empty row can never hold."""
+    """Add rows to the CP-SAT proto; returns False when an empty row can never hold.
+
+    Raises :class:`OutOfTime` past ``deadline`` (a 500,000-arc model takes seconds to write).
+    """
     order = np.argsort(row, kind="stable")
     row, col, coef = row[order], col[order], coef[order]
     starts = np.searchsorted(row, np.arange(len(lo) + 1))
@@ -158,6 +173,8 @@ def _add_rows(
     hi = np.where(hi > high, np.maximum(high, lo), hi)
     ok = True
     for r, (lo_r, hi_r) in enumerate(zip(lo.tolist(), hi.tolist(), strict=True)):
+        if r % _CHUNK == 0 and time.perf_counter() > deadline:
+            raise OutOfTime
         a, b = starts[r], starts[r + 1]
         if a == b:
             ok = ok and lo_r <= 0 <= hi_r  # e.g. a limit below zero after rounding
@@ -181,8 +198,11 @@ def _exactly_one_per_node(proto: Any, model: ArcModel) -> None:
         ct.exactly_one.literals.extend(members[split[b] : split[b + 1]])
 
 
-def build(model: ArcModel) -> dict:
-    """The CP-SAT model of ``model``: variables, rows, objective (formulations/chain-mip.md)."""
+def build(model: ArcModel, deadline: float = math.inf) -> dict:
+    """The CP-SAT model of ``model``: variables, rows, objective (formulations/chain-mip.md).
+
+    Raises :class:`OutOfTime` when it cannot be written before ``deadline``.
+    """
     from ortools.sat.python import cp_model
 
     cp = cp_model.CpModel()
@@ -191,6 +211,8 @@ def build(model: ArcModel) -> dict:
     u_obj = objective_unit(model)
     slack_units = model.instance.n_nodes + 2 + GAP_UNITS
     # ---- variables: one boolean per arc, then the extra columns ---------------------------
+    if time.perf_counter() + m * _S_PER_VARIABLE > deadline:
+        raise OutOfTime
     proto.merge_text_format("variables{domain:[0,1]} " * m)
     units = _units(model, u_obj)
     domains = _extra_domains(model, units)
@@ -201,7 +223,9 @@ def build(model: ArcModel) -> dict:
     feasible = True
     for block in model.blocks:
         coef, lo, hi = _scaled(block, m, units, u_obj, slack_units)
-        feasible &= _add_rows(proto, ub_all, block.row, block.col, coef, lo, hi)
+        feasible &= _add_rows(proto, ub_all, block.row, block.col, coef, lo, hi, deadline)
+    if time.perf_counter() > deadline:
+        raise OutOfTime
     _exactly_one_per_node(proto, model)
     # ---- objective ------------------------------------------------------------------------
     obj = _to_int(np.rint(model.cost / u_obj), "objective")
@@ -236,11 +260,14 @@ def _add_cuts_and_hint(model: ArcModel, state: dict) -> None:
 
 def run_cpsat(model: ArcModel, seconds: float, state: dict) -> BackendAnswer:
     """Solve ``model`` (with its cuts and hint) within ``seconds``; ``state`` keeps the CP-SAT model between calls."""
+    started = time.perf_counter()  # importing OR-Tools the first time takes seconds on a loaded machine: it counts
     from ortools.sat.python import cp_model
 
-    started = time.perf_counter()
     if "cp" not in state:
-        state.update(build(model))
+        try:
+            state.update(build(model, started + seconds))
+        except OutOfTime:
+            return BackendAnswer("unknown")
     if state["infeasible"]:
         return BackendAnswer("infeasible", bound=math.inf)
     _add_cuts_and_hint(model, state)

@@ -23,7 +23,7 @@ from ...errors import UnsupportedError
 from ...objectives import Objective, Terms, is_additive
 from ...plan import Plan
 from ...result import SolveResult, Status
-from ..base import chain_problem, finish, origins, require_supported, terms_by_origin
+from ..base import Feature, chain_problem, finish, origins, require_supported, terms_by_origin
 from .build import assemble
 from .group import Cache, Group, OutOfTime, check, group_data, prune_group
 from .heuristics import Scorer, segment_dp_plans, shortest_path_plans, trivial_plans, two_segment_plans
@@ -225,6 +225,7 @@ class _Search:
                 gs.remaining = max(gs.remaining, ans.bound) if ans.status == "optimal" else ans.bound
             if ans.arcs is None:
                 self.stopped = True
+                self.messages.append(f"the {self.name} backend found no plan of its own in the time left")
                 return
             plan, chosen = model.decode(ans.arcs)
             model.add_cut(chosen)
@@ -329,6 +330,8 @@ class ArcSolver:
     """
 
     name: str
+    #: Every constraint and additive objective of a chain, exactly (formulations/chain-mip.md).
+    features = frozenset(Feature) - {Feature.DAG, Feature.NOT_ADDITIVE}
 
     def __init__(self, *, heuristics: bool = True, resource_pruning: bool = True):
         self.heuristics = heuristics
@@ -380,7 +383,7 @@ class ArcSolver:
         """
         if budget is None:
             budget = Budget(time_limit)
-        require_supported(self, instance, objective)  # type: ignore[arg-type]
+        require_supported(self, instance, objective)
         search = _Search(
             self.name, self.backend, instance, objective, top_k, budget, self.heuristics, self.resource_pruning, bound
         )

@@ -121,7 +121,7 @@ def _tier_compute(cache: Cache, t: int) -> Dense:
         on_t = cache.instance.system_tier == t
         return Dense(sd.comp.src * on_t[None, :], sd.comp.trans * on_t[None, None, :], np.zeros(len(on_t)))
 
-    return cache.get(("compute", t), make)  # type: ignore[no-any-return]
+    return cache.get(("compute", t), make)
 
 
 def _compute_shares(cache: Cache) -> list[Resource]:
