@@ -132,3 +132,13 @@ def test_non_additive_objective_only_exhaustive(plugin_module: str) -> None:
 def test_not_an_objective_is_refused(plugin_module: str) -> None:
     with pytest.raises(UnknownNameError, match="not an objective"):
         get_objective(f"{plugin_module}:GRAMS_PER_J")
+
+
+@pytest.mark.parametrize("solver", ["dp", "exhaustive", "cbc", "cpsat", "auto"])
+def test_overflowing_weights_are_refused_by_name_through_the_api(solver: str) -> None:
+    """Issue 13 item 3: dp said 'infeasible' and exhaustive 'optimal inf' for weights of 1e308."""
+    from scission_opt import InvalidInstanceError
+
+    tiny = load_instance(DATA / "tiny.json")
+    with pytest.raises(InvalidInstanceError, match="objective.weights.latency"):
+        solve(tiny, solver, "weighted", weights={"latency": 1e308, "energy": 1e308})

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from ..errors import InvalidInstanceError
+from ..limits import MAX_NUMBER
 from .base import Needs, Terms
 
 if TYPE_CHECKING:
@@ -186,6 +187,11 @@ class Weighted:
                 )
             if not np.isfinite(w) or w < 0:
                 raise InvalidInstanceError(f"must be a finite number >= 0, got {w}", field=f"objective.weights.{key}")
+            if w > MAX_NUMBER:  # with every instance figure <= MAX_NUMBER too, no cost can overflow
+                raise InvalidInstanceError(
+                    f"must be <= {MAX_NUMBER:g} (larger values overflow the cost model), got {w:g}",
+                    field=f"objective.weights.{key}",
+                )
 
     @property
     def needs(self) -> Needs:
