@@ -113,6 +113,10 @@ class _Costs:
         finite_caps = np.where(np.isfinite(self.caps[1:]), self.caps[1:], 0.0)
         self.shifts = np.array([x * float(np.dot(lam, finite_caps)) for x in self.scales])
         self.graph = graph
+        n, S = graph.n, graph.S
+        #: ``allowed[e - 1, s, s']``: the hop from ``s`` to ``s'`` at inner boundary ``e`` is permitted
+        inner = np.arange(1, n)
+        self.allowed = np.isfinite(graph.hop_cost(inner, np.arange(S))) if n > 1 else np.zeros((0, S, S), bool)
         self.rest = self._completion(graph)
 
     def hop(self, e: int) -> np.ndarray:
@@ -132,7 +136,7 @@ class _Costs:
         rest = np.full((n + 1, S, self.node.shape[2]), INF)
         ends = np.isfinite(graph.end_costs())
         rest[n] = np.where(ends[:, None], self.back(np.arange(S)), INF)
-        allowed = np.isfinite(graph.hop_cost(np.arange(1, n), np.arange(S))) if n > 1 else np.zeros((0, S, S), bool)
+        allowed = self.allowed
         for e in range(n - 1, 0, -1):
             stay = self.node[e] + rest[e + 1]  # (S, m+2)
             start = self.seg + self.node[e] + rest[e + 1]  # a segment on s' starting at e
@@ -254,7 +258,7 @@ def _hops(
     Once closed, a segment's start no longer matters: the closing labels are
     filtered by dominance per system before they fan out to the receivers.
     """
-    allowed = np.isfinite(graph.hop_cost(np.array([e]), np.arange(graph.S))[0])  # (S, S)
+    allowed = costs.allowed[e - 1]  # (S, S)
     big = labels.big
     if track:
         big = np.maximum(big, _stage(graph, labels.sys, labels.b0, e))
