@@ -85,6 +85,10 @@ class LabelOutcome:
     reason: str = ""
 
 
+class _OutOfTime(Exception):
+    """The budget ran out while the search was being set up."""
+
+
 class _Costs:
     """Every additive table stacked along a last axis: the objective, each resource, then their priced sum.
 
@@ -93,7 +97,8 @@ class _Costs:
     at boundary ``e`` (a backward DP that ignores segment windows: a lower bound).
     """
 
-    def __init__(self, graph: SegmentGraph, problem: LabelProblem) -> None:
+    def __init__(self, graph: SegmentGraph, problem: LabelProblem, budget: Budget) -> None:
+        self.budget = budget
         tables = [problem.primary, *problem.resources]
         self.m = m = len(problem.resources)
         lam = np.array(problem.multipliers or (0.0,) * m)
@@ -138,6 +143,8 @@ class _Costs:
         rest[n] = np.where(ends[:, None], self.back(np.arange(S)), INF)
         allowed = self.allowed
         for e in range(n - 1, 0, -1):
+            if e % 64 == 0 and self.budget.expired():
+                raise _OutOfTime
             stay = self.node[e] + rest[e + 1]  # (S, m+2)
             start = self.seg + self.node[e] + rest[e + 1]  # a segment on s' starting at e
             hop = np.where(allowed[e - 1][:, :, None], self.hop(e) + start[None, :, :], INF).min(axis=1)
@@ -302,9 +309,11 @@ def _finish(
 class _Search:
     """One label search on one graph (one origin group)."""
 
-    def __init__(self, graph: SegmentGraph, problem: LabelProblem, upper: float, pareto: bool, beam: int) -> None:
+    def __init__(
+        self, graph: SegmentGraph, problem: LabelProblem, upper: float, pareto: bool, beam: int, budget: Budget
+    ) -> None:
         self.graph, self.problem, self.upper, self.pareto, self.beam = graph, problem, upper, pareto, beam
-        self.costs = costs = _Costs(graph, problem)
+        self.costs = costs = _Costs(graph, problem, budget)
         self.trail = _Trail()
         self.track, self.w = problem.tracks, problem.bottleneck_weight
         n, lo = graph.n, graph.lo
@@ -426,7 +435,10 @@ def label_search(
     outcome = LabelOutcome()
     for group, problem in groups:
         graph = SegmentGraph(instance, problem.primary, group, lo)
-        found, complete, reason = _Search(graph, problem, upper, pareto, beam).run(budget)
+        try:
+            found, complete, reason = _Search(graph, problem, upper, pareto, beam, budget).run(budget)
+        except _OutOfTime:
+            found, complete, reason = [], False, "stopped at the time limit"
         outcome.found += found
         if not complete:
             outcome.complete, outcome.reason = False, reason
