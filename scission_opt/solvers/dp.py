@@ -261,10 +261,10 @@ def _enumerate(search: Lagrangian, top_k: int, budget: Budget) -> _Outcome:
         cands.sort(key=lambda x: x[0])
         exhausted = len(cands) < k
         cands = cands[:k]
-        points = [search.point(p, _terms_of(search, p), search.instance.system_index[p.origin]) for _, p in cands]
+        for _, plan in cands:  # score each path once: objective, resources, feasibility
+            search.point(plan, _terms_of(search, plan), search.instance.system_index[plan.origin])
         good = sorted((pt.a, pt.plan) for pt in search.dual.points.values() if pt.feasible)
         last = cands[-1][0] - shift if cands else math.inf
-        del points
         if exhausted or (len(good) >= top_k and good[top_k - 1][0] <= last):
             return _Outcome(good, True, math.nan, "Lagrangian bound + k-best enumeration")
         if k >= MAX_ENUMERATED or budget.expired():
