@@ -238,10 +238,11 @@ def _labels_only(
     problems = _label_groups(groups, resources, weight, multipliers)
     found: _Found = []
     got = LabelOutcome(complete=False, reason="stopped at the time limit")
+    cache: dict[int, Any] = {}
     for beam in (BEAM, 0):
         if budget.expired():
             break
-        got = label_search(instance, problems, lo, upper=upper, budget=budget, beam=beam)
+        got = label_search(instance, problems, lo, upper=upper, budget=budget, beam=beam, cache=cache)
         found += [(v[0], p) for v, p in got.found if evaluate(instance, p).feasible]
         if found:
             upper = min(upper, min(v for v, _ in found))

@@ -310,10 +310,10 @@ class _Search:
     """One label search on one graph (one origin group)."""
 
     def __init__(
-        self, graph: SegmentGraph, problem: LabelProblem, upper: float, pareto: bool, beam: int, budget: Budget
+        self, graph: SegmentGraph, problem: LabelProblem, upper: float, pareto: bool, beam: int, costs: _Costs
     ) -> None:
         self.graph, self.problem, self.upper, self.pareto, self.beam = graph, problem, upper, pareto, beam
-        self.costs = costs = _Costs(graph, problem, budget)
+        self.costs = costs
         self.trail = _Trail()
         self.track, self.w = problem.tracks, problem.bottleneck_weight
         n, lo = graph.n, graph.lo
@@ -411,6 +411,7 @@ def label_search(
     budget: Budget | None = None,
     pareto: bool = False,
     beam: int = 0,
+    cache: dict[int, Any] | None = None,
 ) -> LabelOutcome:
     """Run the label search for every origin group.
 
@@ -430,13 +431,20 @@ def label_search(
     beam
         A heuristic: keep only this many labels per system and boundary (0: exact).
         A beam search finds good plans fast but proves nothing (``complete`` is false).
+    cache
+        A dict kept by the caller between calls on the same ``groups`` (a beam pass,
+        then the exact one): the graph and the completion bounds are built once.
     """
     budget = budget or Budget(None)
     outcome = LabelOutcome()
-    for group, problem in groups:
-        graph = SegmentGraph(instance, problem.primary, group, lo)
+    cache = {} if cache is None else cache
+    for index, (group, problem) in enumerate(groups):
         try:
-            found, complete, reason = _Search(graph, problem, upper, pareto, beam, budget).run(budget)
+            if index not in cache:
+                graph = SegmentGraph(instance, problem.primary, group, lo)
+                cache[index] = (graph, _Costs(graph, problem, budget))
+            graph, costs = cache[index]
+            found, complete, reason = _Search(graph, problem, upper, pareto, beam, costs).run(budget)
         except _OutOfTime:
             found, complete, reason = [], False, "stopped at the time limit"
         outcome.found += found
