@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._fields import check_integer, check_number, check_numbers, check_string
 from .errors import InvalidInstanceError, quote
-from .limits import MAX_NAME_CHARS, MAX_NUMBER, MIN_BANDWIDTH_MBPS
+from .limits import MIN_BANDWIDTH_MBPS
 
 if TYPE_CHECKING:
     from .problem import Constraints, Instance, Link, Node, System
@@ -292,7 +292,7 @@ def _check_constraint_refs(inst: Instance) -> None:
                 _fail(f"tier index must be < {T}, got {t}", source, f"{base}.{key}")
 
 
-def _check_system_filters(inst: "Instance") -> None:
+def _check_system_filters(inst: Instance) -> None:
     c, source, base = inst.constraints, inst.source, "constraints"
     tier_of = {s.name: s.tier for s in inst.systems}
     for key in ("allowed_systems", "excluded_systems"):

@@ -40,6 +40,8 @@ _INPUT_ARGS = ("instance", "benchmark_dir", "profile", "path", "model", "output"
 COMMAND_MODULES: tuple[str, ...] = ()
 COMMAND_MODULES += ("scission_opt.profiler.commands",)  # profile, build-instance, estimate
 COMMAND_MODULES += ("scission_opt.scission.cli", "scission_opt.plots_cli")  # scission, import-scission, plot-profile
+COMMAND_MODULES += ("scission_opt.whatif.commands",)  # sensitivity, pareto
+COMMAND_MODULES += ("scission_opt.dag.commands",)  # graph-instance
 
 
 def _weights(pairs: Sequence[str] | None) -> dict[str, float] | None:
@@ -80,7 +82,8 @@ def add_solver_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--objective",
         default=None,
-        help="latency (default), energy, bytes, throughput, price, weighted, an entry-point name, or package.module:name",
+        help="latency (default), energy, bytes, throughput, price, weighted, an entry-point name, "
+        "or package.module:name (command line only: an instance file may name only registered objectives)",
     )
     p.add_argument("--weight", action="append", metavar="NAME=W", help="weight for --objective weighted (repeatable)")
     p.add_argument("--top", type=count, default=1, metavar="K", help="return the K best distinct plans")
@@ -97,6 +100,11 @@ def cmd_solve(args: argparse.Namespace) -> int:
 
         image_format(args.plot)  # a bad suffix fails before the solve, not after
     instance = load_instance(args.instance)
+    from .whatif.commands import explain_result, solve_hook
+
+    instance, answered = solve_hook(args, instance)  # network overrides; --scenarios is answered there
+    if answered is not None:
+        return answered
     result = solve(
         instance,
         args.solver,
@@ -105,10 +113,18 @@ def cmd_solve(args: argparse.Namespace) -> int:
         time_limit=args.time_limit,
         weights=_weights_for(args, instance),
     )
-    if args.json:
-        print(json.dumps(result.to_dict(instance), indent=1))
-    else:
+    if not args.json:
         print(format_result(instance, result))
+    explanation = explain_result(args, instance, result)
+    if args.json:
+        out = result.to_dict(instance)
+        if explanation is not None:
+            out["explain"] = explanation
+        print(json.dumps(out, indent=1))
+    if getattr(args, "export_models", None) and result.plan is not None:
+        from .dag.commands import export_plan_models
+
+        print(f"wrote {export_plan_models(instance, result.plan, args.export_models)}", file=sys.stderr)
     if args.plot and result.plan is not None:
         from .plots import plot_plan
 
@@ -143,7 +159,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     instance = load_instance(args.instance)
     groups = instance.constraints.groups(instance.n_tiers)
-    shape = "chain" if instance.is_chain else "DAG (solvers need a chain)"
+    shape = "chain" if instance.is_chain else "DAG (dag-* solvers)"
     print(
         f"{args.instance}: valid {instance.model} instance, {instance.n_nodes} nodes ({shape}), "
         f"tiers {', '.join(instance.tiers)}, {instance.n_systems} systems, {len(instance.links)} links, "
@@ -190,6 +206,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--plot", metavar="FILE", help="also write a chart of the best plan (.png or .svg); says where on stderr"
     )
+    from .whatif.commands import add_solve_options
+
+    add_solve_options(p)  # --network, --bandwidth, --link-latency, --input-bytes, --scenarios, --robust, --explain
+    p.add_argument("--export-models", metavar="DIR", help="layer-level DAG instances: write each tier's Keras part")
     p.set_defaults(func=cmd_solve)
 
     p = sub.add_parser(

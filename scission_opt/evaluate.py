@@ -30,6 +30,7 @@ class Hop:
     transfer_s: float  # bandwidth part
     time_s: float  # fixed latency + transfer
     returning: bool = False  # the final output sent back to the origin
+    tensors: tuple[int, ...] = ()  # DAG plans: every tensor (boundary numbering) the hop carries
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,10 @@ def evaluate(instance: Instance, plan: Plan) -> Metrics:
         If the plan does not fit the instance at all (wrong number of tiers,
         unknown system, bounds out of range).
     """
+    if plan.assignment is not None or not instance.is_chain:
+        from .dag.evaluate import evaluate_dag  # DAG cost model: formulations/dag.md
+
+        return evaluate_dag(instance, plan)
     problem = plan.check_shape(instance)
     if problem:
         raise InvalidInstanceError(problem, "plan")

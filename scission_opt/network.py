@@ -61,7 +61,9 @@ def parse_network_csv(text: str, source: str = "<network>") -> tuple[Link, ...]:
         parsed = list(enumerate(csv.reader(text.splitlines()), start=1))
     except csv.Error as exc:  # a field past csv's 128 KiB limit, a NUL byte
         raise InvalidInstanceError(f"not a network CSV: {exc}", source) from None
-    rows = [(n, row) for n, row in parsed if row and any(c.strip() for c in row) and not row[0].lstrip().startswith("#")]
+    rows = [
+        (n, row) for n, row in parsed if row and any(c.strip() for c in row) and not row[0].lstrip().startswith("#")
+    ]
     if not rows:
         raise InvalidInstanceError("empty network file", source)
     first_line, header = rows[0]

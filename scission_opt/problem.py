@@ -284,6 +284,8 @@ class Instance:
             ),
         )
         _validate.check_instance(self)
+        if type(self.input_bytes) is not float:
+            _set(self, "input_bytes", float(self.input_bytes))
 
     # ---- structure -------------------------------------------------------
     @property

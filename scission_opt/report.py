@@ -73,7 +73,10 @@ def format_result(instance: Instance, result: SolveResult) -> str:
         lines.append(f"plan {rank}: {objective_value(result.objective_name, ranked.objective)}")
         rows = []
         for t, tier in enumerate(instance.tiers):
-            if plan.used(t):
+            if plan.used(t) and plan.assignment is not None:  # a DAG plan: any node set, no range
+                nodes_t = plan.nodes_on(t)
+                rows.append([tier, plan.systems[t] or "", f"{len(nodes_t)} nodes", "(DAG)", f"{m.compute_s[t]:.6f}", _bytes(m.memory_bytes[t])])
+            elif plan.used(t):
                 a, b = plan.bounds[t], plan.bounds[t + 1] - 1
                 layers = f"{instance.nodes[a].layers[0]}-{instance.nodes[b].layers[1]}"
                 nodes = f"{a}-{b}"
@@ -99,4 +102,21 @@ def format_result(instance: Instance, result: SolveResult) -> str:
             f"bottleneck period {m.bottleneck_s:.6f} s, "
             f"price {m.price:.4g}"
         )
+    lines += _provenance(instance)
     return "\n".join(lines)
+
+
+def _clip(text: str, width: int = 110) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 3].rstrip() + "..."
+
+
+def _provenance(instance: Instance) -> list[str]:
+    """Where each system's figures (and the network's) come from, one clipped line each."""
+    lines = ["", "figures from (full text in the instance file):"]
+    for system in instance.systems:
+        lines.append(f"  {system.tier} {system.name}: {_clip(system.provenance or 'no provenance given')}")
+    _, found, links = instance.provenance.partition("Links:")
+    if found:
+        lines.append(f"  links: {_clip(links)}")
+    return lines

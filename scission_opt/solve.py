@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 #: the segment DP and its exact methods (bottleneck, coupling constraints) are
 #: fastest where they apply; CP-SAT and CBC cover every additive objective and
 #: constraint; exhaustive covers everything else.
-AUTO_ORDER = ("dp", "cpsat", "cbc", "exhaustive")
+AUTO_ORDER = ("dp", "cpsat", "cbc", "exhaustive", "dag-mincut", "dag-cpsat", "dag-exhaustive")
 
 
 def _candidates(instance: Instance, objective: Objective, top_k: int) -> list[Solver]:

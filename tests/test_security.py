@@ -386,6 +386,10 @@ def test_dag_instance_names_the_file_and_each_reason_once(tmp_path: Path, capsys
     assert code == 2
     line = assert_one_line(err, str(path), "no solver supports")
     assert line.count("not a chain") == 1
+    for solver in ("dp", "cbc", "exhaustive"):
+        code, _, err = run_cli(capsys, ["solve", str(path), "--solver", solver])
+        assert code == 2
+        assert_one_line(err, str(path), f"solver '{solver}' cannot solve this instance")
 
 
 # ---- typed construction validates like the reader ---------------------------------------------------

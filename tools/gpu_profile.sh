@@ -15,6 +15,8 @@
 # interrupted (SIGINT) and keeps every finished model. Then, here:
 #       python tools/compare_h200.py FILES_AT/cloud-h200-jax.json ../shared/measurements/nvidia-h200-keras-jax.json
 #
+# Blocks compile one at a time on a GPU (XLA autotunes kernels while compiling); COMPILE_THREADS=N compiles
+# N at a time, faster, at the risk of autotuning under contention (say so when comparing).
 # Settings match the shared H200 file: batch 1, float32, weights=None, 3 warm-up and 50 timed calls, input
 # already on the GPU, each call ended by block_until_ready. Nothing here is needed by the project's tests.
 set -u
@@ -37,6 +39,7 @@ run() {
     python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site \
         .whl/*.whl || { echo "cannot install the wheels in .whl/ (run 'fetch' here and carry .whl)"; exit 2; }
     export PYTHONPATH="/tmp/site:$PWD" KERAS_BACKEND=jax TF_CPP_MIN_LOG_LEVEL=2 PYTHONUNBUFFERED=1
+    export SCISSION_OPT_COMPILE_THREADS="${COMPILE_THREADS:-1}"
     nvidia-smi >"$out/nvidia-smi.txt" 2>&1
     nvidia-smi --query-gpu=name,clocks.sm,clocks.max.sm,driver_version --format=csv >>"$out/nvidia-smi.txt" 2>&1
     python3 -c "import jax, keras; print('jax', jax.__version__, 'keras', keras.__version__, jax.devices())" \

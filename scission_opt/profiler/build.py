@@ -15,7 +15,7 @@ from typing import Any
 
 from .._fields import Fields
 from ..errors import InvalidInstanceError
-from ..instance import FORMAT, Instance, Link, parse_instance
+from ..instance import Constraints, Instance, Link, Node, System
 from ..io import read_json
 from ..network import load_network
 from .models import ALIASES, APPLICATIONS
@@ -216,7 +216,7 @@ def build_instance(
     nodes = [_node(i, blk) for i, blk in enumerate(ref.blocks)]
 
     systems = [
-        _system(p, m, properties.get(p.system, SystemProperties()))
+        _system(p, m, properties.get(p.system, SystemProperties()), tiers[0])
         for p, m in sorted(zip(profiles, records, strict=True), key=lambda pm: order[pm[0].tier])
     ]
 
@@ -225,27 +225,19 @@ def build_instance(
             f"built from the profiles {', '.join(p.source for p in profiles)} and the network {network_source}; "
             f"model {key}: {ref.source}, input shape {list(ref.input_shape)}, {len(ref.blocks)} blocks"
         )
-    data = {
-        "format": FORMAT,
-        "name": name or key,
-        "provenance": provenance,
-        "model": {"name": key, "input_bytes": ref.input_bytes if input_bytes is None else input_bytes, "nodes": nodes},
-        "tiers": tiers,
-        "systems": systems,
-        "links": [
-            {k: v for k, v in {
-                "source": lk.source,
-                "destination": lk.destination,
-                "latency_ms": lk.latency_ms,
-                "bandwidth_mbps": lk.bandwidth_mbps,
-                "tx_power_w": lk.tx_power_w or None,
-            }.items() if v is not None}
-            for lk in used_links
-        ],
-    }
-    if privacy_nodes:
-        data["constraints"] = {"privacy_nodes": privacy_nodes}
-    return parse_instance(data, source)
+    # Built as typed objects, which check themselves (no JSON round trip).
+    return Instance(
+        name=name or key,
+        model=key,
+        input_bytes=ref.input_bytes if input_bytes is None else input_bytes,
+        nodes=tuple(nodes),
+        tiers=tuple(tiers),
+        systems=tuple(systems),
+        links=tuple(used_links),
+        constraints=Constraints(privacy_nodes=privacy_nodes),
+        provenance=provenance,
+        source=source,
+    )
 
 
 def _used_links(
@@ -273,21 +265,19 @@ def _used_links(
     return used
 
 
-def _node(i: int, blk: Any) -> dict[str, Any]:
-    node: dict[str, Any] = {
-        "name": f"b{i}_{blk.last_layer}" if blk.last_layer else f"b{i}",
-        "layers": list(blk.layers),
-        "inputs": [i - 1] if i else [],
-        "output_bytes": blk.output_bytes,
-        "param_bytes": blk.param_bytes,
-        "activation_bytes": blk.activation_bytes,
-    }
-    if blk.flops is not None:
-        node["flops"] = blk.flops
-    return node
+def _node(i: int, blk: Any) -> Node:
+    return Node(
+        name=f"b{i}_{blk.last_layer}" if blk.last_layer else f"b{i}",
+        layers=tuple(blk.layers),
+        inputs=(i - 1,) if i else (),
+        output_bytes=blk.output_bytes,
+        param_bytes=blk.param_bytes,
+        flops=blk.flops,
+        activation_bytes=blk.activation_bytes,
+    )
 
 
-def _system(p: Profile, m: ModelProfile, props: SystemProperties) -> dict[str, Any]:
+def _system(p: Profile, m: ModelProfile, props: SystemProperties, first_tier: str) -> System:
     """One system of the instance: latencies (net of the segment cost when given), properties, provenance."""
     text = f"latency_s: {_latency_provenance(p)} (profile {p.source})"
     latency = list(m.latency_s)
@@ -296,12 +286,13 @@ def _system(p: Profile, m: ModelProfile, props: SystemProperties) -> dict[str, A
         text += f"; latencies net of the segment fixed cost, max(b - {props.segment_overhead_s:.6g} s, 0)"
     if props.provenance:
         text += f"; other figures: {props.provenance}"
-    system: dict[str, Any] = {"name": p.system, "tier": p.tier, "latency_s": latency, "provenance": text}
-    for field_name in ("memory_bytes", "compute_w", "idle_w", "price_per_s", "trusted", "segment_overhead_s"):
-        value = getattr(props, field_name)
-        if value is not None:
-            system[field_name] = value
-    return system
+    given = {
+        key: getattr(props, key)
+        for key in ("memory_bytes", "compute_w", "idle_w", "price_per_s", "trusted", "segment_overhead_s")
+        if getattr(props, key) is not None
+    }
+    given.setdefault("trusted", p.tier == first_tier)  # the first tier is trusted unless said otherwise
+    return System(name=p.system, tier=p.tier, latency_s=tuple(latency), provenance=text, **given)
 
 
 def with_fitted_overheads(

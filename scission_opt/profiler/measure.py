@@ -142,13 +142,10 @@ def profile_model(
 
     t_trace = time.perf_counter()
     graph = layer_graph(model, spec)
-    blocks = make_blocks(graph, split_points(graph))
+    blocks = make_blocks(graph, split_points(graph), submodels=engine.needs_submodels)
     shape, dtype = _shape_dtype(graph.model.inputs[0])
     # Everything is compiled first (in parallel where the backend can) so that the timing runs alone.
-    compiled = engine.compile_all(
-        [(graph.model, shape, dtype)] + [(b.submodel, *_shape_dtype(b.submodel.inputs[0])) for b in blocks]
-    )
-    whole_fn, block_fns = compiled[0], compiled[1:]
+    whole_fn, block_fns = engine.compile_model(graph, blocks)
     rng = np.random.default_rng(seed)
     x = engine.to_input(rng.standard_normal((1, *shape)).astype(dtype))
     expected = whole_fn.call(x)  # the first call also optimises the graph: one warm-up run

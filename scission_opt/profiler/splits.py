@@ -219,8 +219,12 @@ def boundary_tensor(graph: LayerGraph, k: int) -> Any:
     return graph.tensors[key].tensor
 
 
-def make_blocks(graph: LayerGraph, points: tuple[int, ...] | None = None) -> list[Block]:
-    """One sub-model per block, between consecutive split points."""
+def make_blocks(graph: LayerGraph, points: tuple[int, ...] | None = None, submodels: bool = True) -> list[Block]:
+    """One block between each pair of consecutive split points, with its Keras sub-model unless ``submodels=False``.
+
+    Without sub-models (``submodel`` is ``None``) nothing is built: a backend
+    that cuts blocks out of the whole model's traced graph does not need them.
+    """
     keras = keras_module()
 
     if points is None:
@@ -230,7 +234,35 @@ def make_blocks(graph: LayerGraph, points: tuple[int, ...] | None = None) -> lis
     source = graph.model.inputs[0]
     for i, k in enumerate(points):
         out = boundary_tensor(graph, k)
-        sub = keras.Model(source, out, name=f"block_{i}")
+        sub = keras.Model(source, out, name=f"block_{i}") if submodels else None
         blocks.append(Block(index=i, first=first, last=k, submodel=sub))
         source, first = out, k + 1
     return blocks
+
+
+def block_input(graph: LayerGraph, block: Block) -> Any:
+    """The tensor a block reads: the raw input for the first block, else the previous split point's tensor."""
+    return graph.model.inputs[0] if block.first == 0 else boundary_tensor(graph, block.first - 1)
+
+
+def run_graph(graph: LayerGraph, x: Any) -> dict[int, Any]:
+    """Run the model's layers on ``x`` in inference mode, node by node; every value, keyed by ``id(keras tensor)``.
+
+    It does what ``Functional.call`` does (``_run_through_graph`` with
+    ``training=False``) and keeps the intermediate values, so that a tracing
+    backend can tell which traced tensor is which split point's tensor.
+    """
+    from keras.src.models.functional import operation_fn
+
+    keras = keras_module()
+    fm = graph.model
+    values: dict[int, Any] = {id(fm.inputs[0]): x}
+    for depth in sorted(fm._nodes_by_depth, reverse=True):
+        for node in fm._nodes_by_depth[depth]:
+            if not node.operation or node.is_input:
+                continue
+            args, kwargs = node.arguments.fill_in(values)
+            outputs = operation_fn(node.operation, training=False)(*args, **kwargs)
+            for symbolic, value in zip(node.outputs, keras.tree.flatten(outputs), strict=True):
+                values[id(symbolic)] = value
+    return values

@@ -1,4 +1,7 @@
-"""Timing in graph mode: thread settings, one ``tf.function`` per callable, median and spread.
+"""Timing a callable (median and spread), and TensorFlow's thread settings and ``tf.function`` per callable.
+
+:func:`time_call` serves every backend (each backend's compiled call waits for
+its result); the rest is TensorFlow's, used by its backend module.
 
 ``model.predict`` costs tens of milliseconds per call whatever the model, so
 every block is traced once into a ``tf.function`` (``autograph=False``) with a

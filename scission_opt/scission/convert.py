@@ -10,6 +10,7 @@ choice of one system per tier here. Scission records no parameter sizes, so
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -172,7 +173,8 @@ def _blocks(files: list[BenchmarkFile], model: str) -> dict[str, tuple[LayerBenc
     for f in files:
         if model not in f.models:
             raise InvalidInstanceError(
-                f"no benchmark for model {quote(model)} (models in this file: {', '.join(quote(m)[1:-1] for m in sorted(f.models)) or 'none'})", str(f.path)
+                f"no benchmark for model {quote(model)} (models in this file: {_names(f.models)})",
+                str(f.path),
             )
         blocks = f.models[model]
         if not blocks:
@@ -186,8 +188,14 @@ def _blocks(files: list[BenchmarkFile], model: str) -> dict[str, tuple[LayerBenc
             if layout != ref_layout:
                 raise InvalidInstanceError(
                     f"model {quote(model)} is split into different blocks than in {reference.path.name} "
-                    f"({len(layout)} vs {len(ref_layout)} blocks); benchmark every machine with the same Scission version",
+                    f"({len(layout)} vs {len(ref_layout)} blocks); "
+                    "benchmark every machine with the same Scission version",
                     str(f.path),
                 )
         out[f.system] = blocks
     return out
+
+
+def _names(models: Mapping[str, object]) -> str:
+    """The model names of a file, bounded and escaped for a message."""
+    return ", ".join(quote(m)[1:-1] for m in sorted(models)) or "none"

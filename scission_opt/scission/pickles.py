@@ -157,9 +157,13 @@ def load_pickle(path: str | Path) -> Any:
     try:
         depth = _nesting_depth(data)
     except Exception as exc:  # noqa: BLE001 - genops raises ValueError and others on a foreign file
-        raise InvalidInstanceError(f"not a readable Scission benchmark pickle ({type(exc).__name__}: {exc})", source) from None
+        raise InvalidInstanceError(
+            f"not a readable Scission benchmark pickle ({type(exc).__name__}: {exc})", source
+        ) from None
     if depth > MAX_DEPTH:
-        raise InvalidInstanceError(f"not a Scission benchmark file: values nest {depth} deep (at most {MAX_DEPTH})", source)
+        raise InvalidInstanceError(
+            f"not a Scission benchmark file: values nest {depth} deep (at most {MAX_DEPTH})", source
+        )
     try:
         return _SafeUnpickler(io.BytesIO(data), source).load()
     except UnsafePickleError:
@@ -167,7 +171,9 @@ def load_pickle(path: str | Path) -> Any:
     except RecursionError:
         raise InvalidInstanceError("not a Scission benchmark file: the pickle nests too deeply", source) from None
     except Exception as exc:  # noqa: BLE001 - a truncated or foreign file raises many kinds of error
-        raise InvalidInstanceError(f"not a readable Scission benchmark pickle ({type(exc).__name__}: {exc})", source) from None
+        raise InvalidInstanceError(
+            f"not a readable Scission benchmark pickle ({type(exc).__name__}: {exc})", source
+        ) from None
 
 
 def load_benchmark_file(path: str | Path) -> dict[str, tuple[LayerBenchmark, ...]]:
@@ -191,7 +197,9 @@ def load_benchmark_file(path: str | Path) -> dict[str, tuple[LayerBenchmark, ...
             raise InvalidInstanceError(f"model names must be strings, got {type(model).__name__}", source)
         check_string(model, f"model {quote(model)}", source)
         if not isinstance(records, (list, tuple)):
-            raise InvalidInstanceError(f"expected a list of records, got {type(records).__name__}", source, quote(model))
+            raise InvalidInstanceError(
+                f"expected a list of records, got {type(records).__name__}", source, quote(model)
+            )
         blocks = tuple(_record(r, source, f"{model}[{i}]") for i, r in enumerate(records))  # model checked: no controls
         for i in range(1, len(blocks)):
             if blocks[i].input_layer <= blocks[i - 1].output_layer:

@@ -44,7 +44,7 @@ class Solver(Protocol):
 def require_supported(solver: Solver, instance: Instance, objective: Objective) -> None:
     why = solver.unsupported(instance, objective)
     if why:
-        raise UnsupportedError(f"solver {solver.name!r} cannot solve this instance: {why}")
+        raise UnsupportedError(f"{instance.source}: solver {solver.name!r} cannot solve this instance: {why}")
 
 
 def chain_problem(instance: Instance, *, segment_overhead: bool = False) -> str | None:

@@ -84,7 +84,7 @@ class SegmentDP:
         budget = budget or Budget(time_limit)
         why = unsupported_by(self, instance, objective, top_k)
         if why:
-            raise UnsupportedError(f"solver {self.name!r} cannot solve this instance: {why}")
+            raise UnsupportedError(f"{instance.source}: solver {self.name!r} cannot solve this instance: {why}")
         assert is_additive(objective)
         resources = coupling_resources(instance, origins(instance))
         per_origin = (

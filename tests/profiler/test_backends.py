@@ -161,3 +161,26 @@ def test_torch_backend_without_torch_is_one_line_and_exit_2(tmp_path):
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: profile --backend torch needs torch"), done.stderr
     assert "pip install 'scission_opt[torch]'" in lines[0]
+
+
+def test_tensorflow_blocks_are_cut_from_one_trace_and_match_the_submodels(bn_model_file):
+    import numpy as np
+
+    from scission_opt.profiler.backends.tensorflow import BACKEND as TF
+    from scission_opt.profiler.models import build_model
+    from scission_opt.profiler.splits import layer_graph, make_blocks
+
+    graph = layer_graph(build_model(str(bn_model_file)))
+    blocks = make_blocks(graph, submodels=True)
+    whole, cut = TF.compile_model(graph, blocks)
+    # Cut from the whole model's traced graph: no block was traced again from its Keras sub-model.
+    assert [type(c.call).__name__ for c in cut] == ["WrappedFunction"] * len(blocks)
+    x = TF.to_input(np.random.default_rng(1).standard_normal((1, 12, 12, 3)).astype("float32"))
+    h = x
+    for block, c in zip(blocks, cut, strict=True):
+        traced = TF.compile(block.submodel, tuple(int(d) for d in block.submodel.inputs[0].shape[1:]), "float32")
+        out = c.call(h)
+        assert np.array_equal(TF.to_numpy(out), TF.to_numpy(traced.call(h)))  # the same block, both ways
+        assert c.flops() == traced.flops()
+        h = out
+    assert np.array_equal(TF.to_numpy(h), TF.to_numpy(whole.call(x)))

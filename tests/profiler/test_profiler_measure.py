@@ -161,3 +161,20 @@ def test_resume_removes_and_reports_a_checkpoint_temp_file(tmp_path, chain_file,
     assert f"removed {leftover}" in captured.err
     assert "chain: kept from" in captured.out
     assert json.loads(out.read_text()) == json.loads(kept)
+
+
+def test_resume_refuses_another_backend_and_old_files_read_as_tensorflow():
+    from scission_opt.profiler.measure import _resumable
+    from scission_opt.profiler.profile import Profile, Provenance, parse_profile
+
+    old = Profile("host", "edge", Provenance(cpu="c", backend="tensorflow", device="cpu"), source="p.json")
+    new = Profile("host", "edge", Provenance(cpu="c", backend="jax", device="cpu:0 cpu"))
+    with pytest.raises(ResumeMismatchError, match="provenance.backend: cannot resume"):
+        _resumable(old, new)
+    # A file written before backends existed has none of the new provenance fields: it was TensorFlow's.
+    data = old.to_dict()
+    for key in ("backend", "backend_version", "device", "method_detail"):
+        del data["provenance"][key]
+    prov = parse_profile(data, "old.json").provenance
+    assert (prov.backend, prov.device, prov.method_detail) == ("tensorflow", "", "")
+    assert "one tf.function per block" in Provenance(cpu="c", tensorflow="2.21.0").describe()

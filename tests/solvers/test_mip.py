@@ -59,7 +59,13 @@ def random_case(seed: int, overhead: bool = False, max_nodes: int = 10):
     T = int(rng.integers(2, 5))
     k = int(rng.integers(1, 4))
     inst = generate(
-        n, T, k, seed=seed, return_output=bool(rng.random() < 0.3), idle=bool(rng.random() < 0.5), memory=bool(rng.random() < 0.5)
+        n,
+        T,
+        k,
+        seed=seed,
+        return_output=bool(rng.random() < 0.3),
+        idle=bool(rng.random() < 0.5),
+        memory=bool(rng.random() < 0.5),
     )
     systems = list(inst.systems)
     for i, s in enumerate(systems):
@@ -108,22 +114,27 @@ def random_case(seed: int, overhead: bool = False, max_nodes: int = 10):
         c["energy_budget_j"] = frac() * ref.energy_j
     if rng.random() < 0.3:
         c["upload_limit_bytes"] = tuple(
-            frac() * max(ref.upload_bytes[t], ref2.upload_bytes[t], 1.0) if rng.random() < 0.5 else None for t in range(T)
+            frac() * max(ref.upload_bytes[t], ref2.upload_bytes[t], 1.0) if rng.random() < 0.5 else None
+            for t in range(T)
         )
     if rng.random() < timed:
         c["compute_time_limit_s"] = tuple(
             frac() * max(ref.compute_s[t], ref2.compute_s[t]) if rng.random() < 0.5 else None for t in range(T)
         )
     if rng.random() < timed - 0.1:
-        c["compute_time_limit_pct"] = tuple(float(rng.uniform(20, 90)) if rng.random() < 0.5 else None for t in range(T))
+        c["compute_time_limit_pct"] = tuple(
+            float(rng.uniform(20, 90)) if rng.random() < 0.5 else None for t in range(T)
+        )
     if rng.random() < timed:
         c["deadline_s"] = frac() * min(ref.latency_s, ref2.latency_s)
     if rng.random() < 0.4:
         systems = list(inst.systems)
         for t in range(T):
             if ref.memory_bytes[t] > 0 and rng.random() < 0.6:
-                i = inst.system_index[_random_plan(inst, rng).systems[0]] if t == 0 else int(
-                    rng.choice([j for j, s in enumerate(inst.systems) if s.tier == inst.tiers[t]])
+                i = (
+                    inst.system_index[_random_plan(inst, rng).systems[0]]
+                    if t == 0
+                    else int(rng.choice([j for j, s in enumerate(inst.systems) if s.tier == inst.tiers[t]]))
                 )
                 systems[i] = dataclasses.replace(systems[i], memory_bytes=frac() * ref.memory_bytes[t])
         inst = inst.replace(systems=tuple(systems))
@@ -280,7 +291,9 @@ def test_mip_solvers_agree_on_a_large_chain() -> None:
     objective = get_objective("latency")
     results = [get_solver(name).solve(inst, objective, top_k=3, time_limit=60) for name in MIP_SOLVERS]
     assert all(r.status is Status.OPTIMAL for r in results)
-    np.testing.assert_allclose([p.objective for p in results[1].plans], [p.objective for p in results[0].plans], rtol=1e-6)
+    np.testing.assert_allclose(
+        [p.objective for p in results[1].plans], [p.objective for p in results[0].plans], rtol=1e-6
+    )
 
 
 @pytest.mark.parametrize("solver_name", MIP_SOLVERS)
@@ -335,3 +348,92 @@ def test_model_too_big_for_the_time_limit_still_returns_a_plan(solver_name: str,
     # with a little more time the quick heuristics find a plan
     got = get_solver(solver_name).solve(inst, objective, time_limit=0.5)
     assert got.status is Status.FEASIBLE and got.plan is not None, got.message
+
+
+def _tiny_weighted(weights: dict[str, float]):  # type: ignore[no-untyped-def]
+    from scission_opt import load_instance
+
+    return load_instance("tests/data/tiny.json"), Weighted(tuple(weights.items()))
+
+
+@pytest.mark.parametrize("solver_name", MIP_SOLVERS)
+@pytest.mark.parametrize("other", ["energy", "throughput"])
+def test_overflowing_weights_are_refused_by_name(solver_name: str, other: str) -> None:
+    """Weights whose products overflow: refused naming the field, never "infeasible" nor a crash."""
+    from scission_opt.errors import UnsupportedError
+
+    inst, objective = _tiny_weighted({"latency": 1e308, other: 1e308})
+    solver = get_solver(solver_name)
+    why = solver.unsupported(inst, objective)
+    assert why is not None and "objective.weights" in why
+    with pytest.raises(UnsupportedError, match="objective.weights"):
+        solver.solve(inst, objective)
+
+
+@pytest.mark.parametrize("solver_name", MIP_SOLVERS)
+def test_huge_finite_weights_agree_with_exhaustive(solver_name: str) -> None:
+    inst, objective = _tiny_weighted({"latency": 1e300, "throughput": 1e300})
+    ref = Exhaustive().solve(inst, objective, top_k=2)
+    got = get_solver(solver_name).solve(inst, objective, top_k=2)
+    _agree(ref, got, RTOL[solver_name])
+
+
+@pytest.mark.parametrize("solver_name", MIP_SOLVERS)
+def test_incumbent_and_bound(solver_name: str) -> None:
+    """A plan handed in is never lost, a bound it reaches proves it, and a true bound as a cut changes nothing."""
+    from scission_opt.budget import Budget
+
+    free = generate(40, 3, 2, seed=3, idle=True)
+    objective = get_objective("energy")
+    many = Exhaustive().solve(free, objective, top_k=20).plans
+    deadline = sorted(p.metrics.latency_s for p in many)[10]
+    inst = free.replace(constraints=dataclasses.replace(free.constraints, deadline_s=deadline))
+    infeasible = next(p.plan for p in many if p.metrics.latency_s > deadline)
+    ref = Exhaustive().solve(inst, objective, top_k=2)
+    assert ref.plan is not None and len(ref.plans) == 2
+    solver = make_solver(solver_name, pruning=False)
+    # no time to build anything: the incumbent comes back, feasible and unproven
+    got = solver.solve(inst, objective, budget=Budget(1e-6), incumbent=ref.plan)
+    assert got.status is Status.FEASIBLE and got.plan == ref.plan
+    # a bound the incumbent reaches proves it at once
+    got = solver.solve(inst, objective, incumbent=ref.plan, bound=ref.objective)
+    assert got.status is Status.OPTIMAL and got.plan == ref.plan
+    # a true lower bound as a cut, with and without a (worse) incumbent
+    worse = ref.plans[1].plan
+    for incumbent in (None, worse):
+        got = solver.solve(inst, objective, top_k=2, incumbent=incumbent, bound=0.999 * ref.objective)
+        _agree(ref, got, RTOL[solver_name])
+    # an infeasible plan handed in is ignored
+    assert not evaluate(inst, infeasible).feasible
+    _agree(ref, solver.solve(inst, objective, top_k=2, incumbent=infeasible), RTOL[solver_name])
+
+
+@pytest.mark.parametrize("solver_name", MIP_SOLVERS)
+@pytest.mark.parametrize("shortfall", [0.0, 0.01])
+def test_status_follows_the_bound(solver_name: str, shortfall: float) -> None:
+    """A backend that stops unproven but whose bound meets the plan's value has proven it;
+    with a bound 1% short the answer is feasible with a gap of about 1%."""
+    from scission_opt.solvers.arcflow.driver import BackendAnswer
+
+    base = make_solver(solver_name)
+    real = type(base).backend
+
+    def unproven(model, seconds, state):  # type: ignore[no-untyped-def]
+        ans = real(model, seconds, state)
+        if ans.status != "optimal" or ans.arcs is None:
+            return ans
+        value = float(model.cost[ans.arcs].sum())
+        return BackendAnswer("feasible", ans.arcs, bound=value * (1 - shortfall))
+
+    solver = make_solver(solver_name, pruning=False)
+    solver.backend = unproven  # type: ignore[method-assign]
+    inst = with_binding_constraints(generate(40, 3, 2, seed=3, idle=True))
+    objective = get_objective("latency")
+    ref = Exhaustive().solve(inst, objective)
+    got = solver.solve(inst, objective)
+    assert got.objective == pytest.approx(ref.objective, rel=RTOL[solver_name])
+    if shortfall:
+        assert got.status is Status.FEASIBLE
+        assert got.gap == pytest.approx(shortfall, rel=0.05)
+    else:
+        assert got.status is Status.OPTIMAL

@@ -30,11 +30,14 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from ...errors import ScissionError, UnknownNameError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..splits import Block, LayerGraph
 
 NAMES = ("tensorflow", "jax", "torch")
 DEFAULT = "tensorflow"
@@ -76,9 +79,20 @@ class Compiled:
 class Backend(Protocol):
     """What the profiler needs from a Keras backend."""
 
-    name: str
-    #: How one block is compiled, for the provenance, e.g. "one tf.function per block".
-    method: str
+    @property
+    def name(self) -> str:
+        """The backend's name, as ``KERAS_BACKEND`` spells it."""
+        ...
+
+    @property
+    def method(self) -> str:
+        """How one block is compiled and timed, for the provenance, e.g. "one tf.function per block"."""
+        ...
+
+    @property
+    def needs_submodels(self) -> bool:
+        """Whether :meth:`compile_model` needs each block's Keras sub-model (``Block.submodel``)."""
+        ...
 
     def versions(self) -> tuple[str, str]:
         """``(library version, device)``, e.g. ``("0.10.2", "cpu:0 cpu")``."""
@@ -96,6 +110,10 @@ class Backend(Protocol):
         """Compile ``model`` for one batch of ``input_shape``."""
         ...
 
+    def compile_model(self, graph: LayerGraph, blocks: Sequence[Block]) -> tuple[Compiled, list[Compiled]]:
+        """The whole model and each block, compiled for one batch at their input shapes."""
+        ...
+
     def compile_all(self, items: Sequence[tuple[Any, tuple[int, ...], str]]) -> list[Compiled]:
         """:meth:`compile` for each ``(model, input_shape, dtype)``, in parallel where the backend can."""
         ...
@@ -111,6 +129,17 @@ class Backend(Protocol):
     def empty_call(self) -> tuple[Callable[[Any], Any], Any]:
         """A compiled call that does almost nothing, and its argument: the fixed cost every call pays."""
         ...
+
+
+def compile_submodels(backend: Backend, graph: LayerGraph, blocks: Sequence[Block]) -> tuple[Compiled, list[Compiled]]:
+    """:meth:`Backend.compile_model` from the whole model and each block's Keras sub-model."""
+
+    def item(model: Any) -> tuple[Any, tuple[int, ...], str]:
+        x = model.inputs[0]
+        return model, tuple(int(d) for d in x.shape[1:]), str(x.dtype)
+
+    compiled = backend.compile_all([item(graph.model)] + [item(b.submodel) for b in blocks])
+    return compiled[0], compiled[1:]
 
 
 def check_name(name: str) -> str:

@@ -1,9 +1,10 @@
 """The JAX backend: one ``jax.jit`` over ``Model.stateless_call(training=False)`` per block.
 
 Each block is lowered once (tracing Keras's Python, serially: it holds the GIL)
-and compiled by XLA ahead of time; the compilations of a model's blocks run in
-a thread pool (XLA compiles outside the GIL), and only then is anything timed,
-so the timing runs alone. Every timed call ends with ``block_until_ready``, so
+and compiled by XLA ahead of time; on a CPU the compilations of a model's
+blocks run in a thread pool (XLA compiles outside the GIL; see
+:func:`compile_threads`), and only then is anything timed, so the timing runs
+alone. Every timed call ends with ``block_until_ready``, so
 on a GPU its wall time covers dispatch, the kernels and the wait for them. The
 block's weights are passed as arguments (already on the device), as
 ``stateless_call`` wants. FLOPs are XLA's own count of the compiled program
@@ -21,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from . import BackendError, Compiled
+from ..splits import Block, LayerGraph
+from . import BackendError, Compiled, compile_submodels
 
 
 def _flops(compiled: Any) -> int | None:
@@ -34,6 +36,24 @@ def _flops(compiled: Any) -> int | None:
     if not isinstance(analysis, dict) or "flops" not in analysis:
         return None
     return int(analysis["flops"])
+
+
+def compile_threads() -> int:
+    """Threads that compile a model's blocks: ``SCISSION_OPT_COMPILE_THREADS``, else up to 16 on a CPU, 1 elsewhere.
+
+    On a GPU, XLA autotunes while it compiles (it times candidate kernels on
+    the device); compilations running side by side would time them under
+    contention and could pick slower kernels, so they run one at a time unless
+    asked otherwise.
+    """
+    import jax
+
+    text = os.environ.get("SCISSION_OPT_COMPILE_THREADS", "")
+    if text.strip().isdigit() and int(text) >= 1:
+        return int(text)
+    if jax.devices()[0].platform != "cpu":
+        return 1
+    return min(16, os.cpu_count() or 1)
 
 
 @contextlib.contextmanager
@@ -100,6 +120,7 @@ class JaxBackend:
 
     name: str = "jax"
     method: str = "one jax.jit of Model.stateless_call per block, XLA-compiled ahead of time, block_until_ready"
+    needs_submodels: bool = True
 
     def versions(self) -> tuple[str, str]:
         import jax
@@ -113,6 +134,9 @@ class JaxBackend:
                 "--threads applies to the tensorflow and torch backends; for jax on a CPU set XLA_FLAGS before the run"
             )
         return 0, 0
+
+    def compile_model(self, graph: LayerGraph, blocks: Sequence[Block]) -> tuple[Compiled, list[Compiled]]:
+        return compile_submodels(self, graph, blocks)
 
     def build_scope(self) -> contextlib.AbstractContextManager[None]:
         return numpy_initializers()
@@ -147,9 +171,15 @@ class JaxBackend:
 
     def compile_all(self, items: Sequence[tuple[Any, tuple[int, ...], str]]) -> list[Compiled]:
         lowered = [self._lower(*item) for item in items]
-        workers = max(1, min(16, (os.cpu_count() or 1), len(lowered)))
-        with ThreadPoolExecutor(workers) as pool:
-            compiled = list(pool.map(lambda low: low.lowered.compile(), lowered))
+        workers = max(1, min(compile_threads(), len(lowered)))
+        if workers == 1:
+            compiled = [low.lowered.compile() for low in lowered]
+        else:
+            pool = ThreadPoolExecutor(workers)
+            try:
+                compiled = list(pool.map(lambda low: low.lowered.compile(), lowered))
+            finally:  # on Ctrl-C (or a time limit's SIGINT) start no more compilations
+                pool.shutdown(wait=True, cancel_futures=True)
         return [self._finish(low, c) for low, c in zip(lowered, compiled, strict=True)]
 
     def to_input(self, array: np.ndarray) -> Any:

@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from . import Compiled
+from ..splits import Block, LayerGraph
+from . import Compiled, compile_submodels
 
 
 def _sync() -> None:
@@ -47,6 +48,7 @@ class TorchBackend:
 
     name: str = "torch"
     method: str = "torch.compile per block (eager where compiling fails), torch.no_grad, synchronised"
+    needs_submodels: bool = True
 
     def versions(self) -> tuple[str, str]:
         import torch
@@ -65,6 +67,9 @@ class TorchBackend:
             except RuntimeError:  # already fixed once parallel work ran in this process
                 pass
         return torch.get_num_threads(), torch.get_num_interop_threads()
+
+    def compile_model(self, graph: LayerGraph, blocks: Sequence[Block]) -> tuple[Compiled, list[Compiled]]:
+        return compile_submodels(self, graph, blocks)
 
     def build_scope(self) -> contextlib.AbstractContextManager[None]:
         return contextlib.nullcontext()

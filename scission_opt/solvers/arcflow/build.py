@@ -46,8 +46,6 @@ class _Arcs:
         self.comp = g.comp.flat(a)
         self.hop_s = g.hop_s.flat(a)
         self.head_sys = np.where(self.kind == SNK, -1, self.head)
-        tier = instance.system_tier
-        self.head_tier = np.where(self.head_sys >= 0, tier[np.maximum(self.head_sys, 0)], -1)
 
 
 def flow_rows(n: int, S: int, arcs: _Arcs) -> RowBlock:
@@ -154,26 +152,12 @@ def memory_window_rows(instance: Instance, arcs: _Arcs, windowed: list, extras: 
 
 
 def limit_rows(g: Group) -> list[RowBlock]:
-    """Path-additive limits (deadline, energy, compute per tier): one row each."""
+    """Path-additive limits (deadline, energy, compute time and compute share per tier): one row each."""
     out = []
-    for name, values, limit in g.resources:
+    for name, values, limit, _ in g.resources:
         v = values.flat(g.alive)
         nz = np.flatnonzero(v)
         out.append(RowBlock(name, "limit", np.zeros(len(nz), np.int64), nz, v[nz], np.array([-INF]), np.array([limit])))
-    return out
-
-
-def compute_share_rows(instance: Instance, arcs: _Arcs) -> list[RowBlock]:
-    """Compute time of a tier as a share of the total: ``sum comp * ([tier = t] - pct/100) <= 0``."""
-    out = []
-    for t, pct in enumerate(instance.constraints.compute_time_limit_pct):
-        if pct is None:
-            continue
-        v = arcs.comp * ((arcs.head_tier == t).astype(float) - pct / 100.0)
-        nz = np.flatnonzero(v)
-        out.append(
-            RowBlock(f"compute_pct_{t}", "limit", np.zeros(len(nz), np.int64), nz, v[nz], np.array([-INF]), np.zeros(1))
-        )
     return out
 
 
@@ -271,7 +255,6 @@ def assemble(instance: Instance, g: Group, bound: float | None = None) -> ArcMod
     window = memory_window_rows(instance, arcs, windowed, extras)
     blocks += [b for b in (memory, window) if b is not None]
     blocks += limit_rows(g)
-    blocks += compute_share_rows(instance, arcs)
     w = g.bottleneck_weight
     if w:
         z_lb = bottleneck_floor(instance, g)

@@ -79,6 +79,18 @@ def origin_groups(instance: Instance, objective: Objective) -> list[tuple[tuple[
     return out
 
 
+def _time_bound(instance: Instance) -> float:
+    """An upper bound on any stage's or hop's time (the bottleneck term's factor)."""
+    T = instance.n_tiers
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        hop = np.nan_to_num(instance.link_latency_s, nan=0.0) + float(
+            instance.boundary_bytes.max(initial=0.0)
+        ) / np.nan_to_num(instance.link_bytes_per_s, nan=np.inf)
+    hop = np.where(instance.has_link, hop, 0.0)
+    overhead = max((s.segment_overhead_s for s in instance.systems), default=0.0)
+    return float(instance.latency.max(axis=0).sum()) + T * overhead + float(hop.max(initial=0.0))
+
+
 def overflow_reason(instance: Instance, objective: Objective) -> str | None:
     """Why the objective's terms cannot be solved in floating point (or ``None``).
 
@@ -87,15 +99,16 @@ def overflow_reason(instance: Instance, objective: Objective) -> str | None:
     feasible instance look infeasible.
     """
     where = "objective.weights" if hasattr(objective, "weights") else "objective"
-    for _, terms in terms_by_origin(instance, objective):
+    slowest = _time_bound(instance)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is what is looked for here
+        groups = terms_by_origin(instance, objective)
+    for _, terms in groups:
         t: Terms = terms  # type: ignore[assignment]
-        fixed = np.where(instance.has_link, t.hop_fixed, 0.0)
-        per_byte = np.abs(t.hop_per_byte).max(initial=0.0) * float(np.abs(t.boundary_bytes).max(initial=0.0))
-        parts = [np.abs(t.node).max(axis=1).sum(), np.abs(fixed).max(initial=0.0), per_byte]
-        parts += [np.abs(t.segment_cost).max(initial=0.0), abs(float(t.bottleneck_weight))]
         with np.errstate(over="ignore", invalid="ignore"):
-            worst = (instance.n_tiers + 1) * float(sum(parts[1:])) + float(parts[0])
-            worst *= 1.0 + float(t.bottleneck_weight) * 1e6  # room for the bottleneck term's product
+            fixed = np.abs(np.where(instance.has_link, t.hop_fixed, 0.0)).max(initial=0.0)
+            per_byte = np.abs(t.hop_per_byte).max(initial=0.0) * float(np.abs(t.boundary_bytes).max(initial=0.0))
+            hops = (instance.n_tiers + 1) * float(fixed + per_byte + np.abs(t.segment_cost).max(initial=0.0))
+            worst = float(np.abs(t.node).max(axis=1).sum()) + hops + abs(float(t.bottleneck_weight)) * slowest
         if not math.isfinite(worst):
             return (
                 f"{where}: the objective's costs overflow floating point on this instance "
@@ -108,7 +121,7 @@ def overflow_reason(instance: Instance, objective: Objective) -> str | None:
 class _GroupState:
     """What one group's search has settled: whether it is done, and a bound on what it has not yielded."""
 
-    group: Group
+    group: Group | None  # dropped once its model is built
     done: bool = False
     remaining: float = -INF  # lower bound on the group's plans not yet found
     tolerance: float = 0.0
@@ -176,6 +189,8 @@ class _Search:
 
     def solve_group(self, gs: _GroupState) -> None:
         g = gs.group
+        if g is None:
+            return
         if g.alive.count():
             limit = self.kth_limit()
             if math.isfinite(limit):
@@ -187,6 +202,8 @@ class _Search:
         bound = None if self.bound is None else self.bound - 1e-9 * max(1.0, abs(self.bound))
         model = assemble(self.instance, g, bound)
         gs.remaining = max(gs.remaining, min(model.lower_bound, self.kth_limit()))
+        gs.group = None  # its dense arrays are not needed any more: free them
+        del g
         self.ask(model, gs)
 
     def ask(self, model: ArcModel, gs: _GroupState) -> None:
@@ -292,7 +309,9 @@ class _Search:
             self.messages.append(f"returning {found}")
             return self.result()
         if self.heuristics:
-            shortest_path_plans(self.scorer, [gs.group for gs in self.states], self.budget, self.top_k)
+            shortest_path_plans(
+                self.scorer, [gs.group for gs in self.states if gs.group is not None], self.budget, self.top_k
+            )
         self.solve_groups()
         return self.result()
 

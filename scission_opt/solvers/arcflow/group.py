@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -36,6 +36,19 @@ def check(budget: Budget | None) -> None:
         raise OutOfTime
 
 
+class Resource(NamedTuple):
+    """A path-additive limit: ``sum of values along the path <= limit``.
+
+    ``scale`` is the size of a typical path's value, by which heuristics weigh it
+    (the limit itself, except for compute shares whose limit is about 0).
+    """
+
+    name: str
+    values: Dense
+    limit: float
+    scale: float
+
+
 @dataclass
 class Group:
     """Everything one group's model is built from; ``alive`` shrinks as arcs are pruned."""
@@ -48,7 +61,7 @@ class Group:
     comp: Dense
     hop_s: Dense
     is_hop: Dense
-    resources: list[tuple[str, Dense, float]]  # (row name, value per arc, limit)
+    resources: list[Resource]
     bottleneck_weight: float = 0.0
     tier_comp: list[Dense] = field(default_factory=list)  # compute time on each tier (bottleneck pruning)
 
@@ -111,6 +124,28 @@ def _tier_compute(cache: Cache, t: int) -> Dense:
     return cache.get(("compute", t), make)  # type: ignore[no-any-return]
 
 
+def _compute_shares(cache: Cache) -> list[Resource]:
+    """Compute time of tier ``t`` at most ``pct`` percent of the total:
+    ``sum comp * ([tier = t] - pct / 100) <= 0`` along the path (values of both signs).
+
+    The limit allows the evaluator's tolerance on the smallest possible total, and
+    float noise, so that a plan exactly at the limit is never pruned.
+    """
+    inst = cache.instance
+    comp = cache.static.comp
+    total_min = float(inst.latency.min(axis=0).sum())
+    total_max = float(inst.latency.max(axis=0).sum()) + inst.n_tiers * float(cache.static.overhead.max(initial=0.0))
+    out = []
+    for t, pct in enumerate(inst.constraints.compute_time_limit_pct):
+        if pct is None:
+            continue
+        share = (inst.system_tier == t) - pct / 100.0
+        values = Dense(comp.src * share[None, :], comp.trans * share[None, None, :], np.zeros(len(share)))
+        limit = 1e-9 * pct / 100.0 * total_min + 1e-12
+        out.append(Resource(f"compute_pct_{t}", values, limit, max(total_max, 1e-300)))
+    return out
+
+
 def _alive(cache: Cache, origins: tuple[int, ...], cost: Dense, trans_ok: np.ndarray) -> Dense:
     inst, sd = cache.instance, cache.static
     n, S = inst.n_nodes, inst.n_systems
@@ -155,19 +190,21 @@ def group_data(cache: Cache, origins: tuple[int, ...], terms: Terms) -> Group:
     hop_s = Dense(sd.hop_s.src, sd.hop_s.trans, hop_snk)
     timev = Dense(sd.time_src(), sd.time_trans(), hop_snk)
 
-    resources: list[tuple[str, Dense, float]] = []
+    resources: list[Resource] = []
     if c.energy_budget_j is not None:
         idle = inst.systems[origins[0]].idle_w
         if any(inst.systems[o].idle_w != idle for o in origins):
             raise AssertionError("energy needs one idle power per model")
         e_src, e_trans = cache.get(("energy", idle), lambda: _energy(cache, idle))
-        resources.append(("energy", Dense(e_src, e_trans, idle * hop_snk), limit_slack(c.energy_budget_j)))
+        limit = limit_slack(c.energy_budget_j)
+        resources.append(Resource("energy", Dense(e_src, e_trans, idle * hop_snk), limit, limit))
     if c.deadline_s is not None:
-        resources.append(("deadline", timev, limit_slack(c.deadline_s)))
+        resources.append(Resource("deadline", timev, limit_slack(c.deadline_s), c.deadline_s))
     for t in range(1, T):
         lim = c.compute_time_limit_s[t]
         if lim is not None:
-            resources.append((f"compute_{t}", _tier_compute(cache, t), limit_slack(lim)))
+            resources.append(Resource(f"compute_{t}", _tier_compute(cache, t), limit_slack(lim), lim))
+    resources += _compute_shares(cache)
     w = float(terms.bottleneck_weight)
     tier_comp = [_tier_compute(cache, t) for t in range(T)] if w else []
     return Group(origins, terms, alive, cost, timev, sd.comp, hop_s, is_hop, resources, w, tier_comp)
@@ -199,7 +236,7 @@ def prune_group(
                 for values in g.tier_comp:
                     if g.alive.count():
                         removed += prune(g.alive, values, stage * (1 + 1e-9) + 1e-12)
-        for _, values, limit in resources:
+        for _, values, limit, _ in resources:
             if not g.alive.count():
                 return
             removed += prune(g.alive, values, limit)

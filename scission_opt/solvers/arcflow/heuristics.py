@@ -99,9 +99,12 @@ def trivial_plans(scorer: Scorer, origins: list[int], budget: Budget | None) -> 
             scorer.offer_nodes(linked[0], np.full(n, s, dtype=np.int64))
 
 
-def two_segment_plans(scorer: Scorer, origins: list[int], budget: Budget | None, count: int = 24) -> None:
+def two_segment_plans(
+    scorer: Scorer, origins: list[int], budget: Budget | None, count: int = 24, n_origins: int = 4
+) -> None:
     """Plans that run a prefix on the origin and the rest on one later system, the split chosen
-    per pair by the time it takes; ``O(n S)`` per origin, so it answers when nothing bigger fits the time.
+    per pair by the time it takes; ``O(n S)`` for each of the ``n_origins`` fastest origins, so it
+    answers when nothing bigger fits the time.
 
     Respects the rules one segment or one hop can break (allowed nodes, privacy, first-tier
     memory and compute limits, upload limits); the evaluator judges the rest.
@@ -124,7 +127,7 @@ def two_segment_plans(scorer: Scorer, origins: list[int], budget: Budget | None,
     suffix_ok = np.vstack([suffix_ok, np.ones((1, len(later)), dtype=bool)])
     suffix_s = np.vstack([np.flip(np.cumsum(np.flip(lat[later].T, 0), axis=0), 0), np.zeros((1, len(later)))])
     candidates: list[tuple[float, int, int, int]] = []
-    for o in origins:
+    for o in sorted(origins, key=lambda o: float(lat[o].sum()))[:n_origins]:
         prefix_s = np.concatenate([[0.0], overhead[o] + np.cumsum(lat[o])])
         prefix_ok = np.concatenate([[True], np.logical_and.accumulate(allowed[:, o])])
         if upload is not None:
@@ -147,9 +150,10 @@ def two_segment_plans(scorer: Scorer, origins: list[int], budget: Budget | None,
         scorer.offer_nodes(o, node_sys)
 
 
-#: Seconds per (node x system x system) cell the segment DP takes at most (measured here under
-#: load: 2.8 s at 5000 x 128 x 128); it is skipped when it would not finish in the time left.
-DP_S_PER_CELL = 5e-8
+#: Seconds per (node x system x system) cell the segment DP takes (measured here: 0.66 s at
+#: 5000 x 128 x 128 with the machine idle, 2.8-8.7 s under load); it is not started when it would
+#: need more than the time left even on an idle machine.
+DP_S_PER_CELL = 8e-9
 
 
 def segment_dp_plans(scorer: Scorer, budget: Budget | None, bottleneck: bool) -> None:
@@ -222,15 +226,13 @@ def _expired(budget: Budget | None) -> bool:
 
 def _penalty(g: Group) -> Dense | None:
     """The coupled limits (and, with a bottleneck term, time) as one penalty per arc, each relative to its limit."""
-    extra = []
+    parts = [values.scaled(1.0 / scale) for _, values, _, scale in g.resources if scale > 0]
     if g.bottleneck_weight:
         # the shortest path ignores the bottleneck term; time-weighted paths spread the load
-        extra.append(("time", g.time, max(best(g.alive, g.time), 1e-300)))
+        parts.append(g.time.scaled(1.0 / max(best(g.alive, g.time), 1e-300)))
     penalty = None
-    for _, values, limit in g.resources + extra:
-        if limit > 0:
-            part = values.scaled(1.0 / limit)
-            penalty = part if penalty is None else penalty.plus(part)
+    for part in parts:
+        penalty = part if penalty is None else penalty.plus(part)
     return penalty
 
 
@@ -321,7 +323,7 @@ def bottleneck_plans(scorer: Scorer, g: Group, budget: Budget | None, steps: int
         for values in g.tier_comp:
             if alive.count():
                 prune(alive, values, limit)
-        for _, values, res_limit in g.resources:
+        for _, values, res_limit, _ in g.resources:
             if alive.count():
                 prune(alive, values, res_limit)
         path = shortest_path(alive, v) if alive.count() else None

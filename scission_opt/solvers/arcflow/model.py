@@ -8,7 +8,6 @@ arcs; further columns (:class:`ExtraColumn`) are continuous.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -184,7 +183,3 @@ class ArcModel:
         if tier_of_node[0] == 0 and node_sys[0] != origin:
             raise AssertionError("the first tier runs on a system other than the origin")
         return node_plan(inst, origin, node_sys), chosen
-
-    def objective_of(self, plan_arcs: np.ndarray) -> float:
-        """The additive part of the objective along a path (the bottleneck term excluded)."""
-        return float(self.cost[plan_arcs].sum()) if len(plan_arcs) else math.inf
