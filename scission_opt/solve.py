@@ -105,7 +105,9 @@ def _auto(instance: Instance, objective: Objective, top_k: int, budget: Budget) 
     chosen = _candidates(instance, objective, top_k)
     result = run_solver(chosen[0], instance, objective, top_k, budget)
     for fallback in chosen[1:]:
-        if result.proven or result.status is Status.INFEASIBLE or budget.expired() or fallback.name == "exhaustive":
+        # a bound proves the best plan only: for top-k, only status optimal proves the list
+        done = result.status in (Status.OPTIMAL, Status.INFEASIBLE) or (top_k == 1 and result.proven)
+        if done or budget.expired() or fallback.name == "exhaustive":
             break
         more = run_solver(fallback, instance, objective, top_k, budget, start_from=result)
         note = f"{result.solver} stopped unproven ({result.method or result.status.value}); {more.solver} continued"
