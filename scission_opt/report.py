@@ -75,7 +75,16 @@ def format_result(instance: Instance, result: SolveResult) -> str:
         for t, tier in enumerate(instance.tiers):
             if plan.used(t) and plan.assignment is not None:  # a DAG plan: any node set, no range
                 nodes_t = plan.nodes_on(t)
-                rows.append([tier, plan.systems[t] or "", f"{len(nodes_t)} nodes", "(DAG)", f"{m.compute_s[t]:.6f}", _bytes(m.memory_bytes[t])])
+                rows.append(
+                    [
+                        tier,
+                        plan.systems[t] or "",
+                        f"{len(nodes_t)} nodes",
+                        "(DAG)",
+                        f"{m.compute_s[t]:.6f}",
+                        _bytes(m.memory_bytes[t]),
+                    ]
+                )
             elif plan.used(t):
                 a, b = plan.bounds[t], plan.bounds[t + 1] - 1
                 layers = f"{instance.nodes[a].layers[0]}-{instance.nodes[b].layers[1]}"

@@ -141,7 +141,7 @@ class SolveResult:
         if self.status is not Status.FEASIBLE:
             return self.status.value
         if self.proven:
-            return "feasible, proven optimal (the bound equals the objective)"
+            return "feasible, best plan proven optimal (the bound equals its objective)"
         if math.isnan(self.gap):
             return "feasible, not proven optimal (no bound)"
         return f"feasible, not proven optimal: gap {format_gap(self.gap)}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import math
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from .budget import Budget
@@ -26,16 +27,18 @@ if TYPE_CHECKING:
 AUTO_ORDER = ("dp", "cpsat", "cbc", "exhaustive", "dag-mincut", "dag-cpsat", "dag-exhaustive")
 
 
-def _candidates(instance: Instance, objective: Objective, top_k: int) -> list[Solver]:
+def _candidates(instance: Instance, objective: Objective, top_k: int) -> Iterator[Solver]:
     """Available solvers of :data:`AUTO_ORDER` that support the problem (by their declared features), in order.
+
+    Lazy: a solver's module is imported only when the ones before it did not do.
 
     Raises
     ------
     UnsupportedError
         When none does, with every reason (a reason shared by several solvers said once).
     """
-    chosen: list[Solver] = []
     reasons: dict[str, list[str]] = {}  # reason -> solvers, so a shared reason is said once
+    found = False
     for name in AUTO_ORDER:
         solver = get_solver(name)
         if not solver.is_available():
@@ -43,18 +46,18 @@ def _candidates(instance: Instance, objective: Objective, top_k: int) -> list[So
             continue
         why = unsupported_by(solver, instance, objective, top_k)
         if why is None:
-            chosen.append(solver)
+            found = True
+            yield solver
         else:
             reasons.setdefault(why, []).append(name)
-    if not chosen:
+    if not found:
         said = "; ".join(f"{', '.join(names)}: {why}" for why, names in reasons.items())
         raise UnsupportedError(f"{instance.source}: no solver supports this instance: {said}")
-    return chosen
 
 
 def choose_solver(instance: Instance, objective: Objective, top_k: int = 1) -> Solver:
     """The first solver in :data:`AUTO_ORDER` that is available and supports the instance."""
-    return _candidates(instance, objective, top_k)[0]
+    return next(_candidates(instance, objective, top_k))
 
 
 def _accepts(solver: Solver, keyword: str) -> bool:
@@ -103,9 +106,14 @@ def _better(first: SolveResult, second: SolveResult) -> SolveResult:
 def _auto(instance: Instance, objective: Objective, top_k: int, budget: Budget) -> SolveResult:
     """The first solver that supports the problem; if it stops unproven, the next ones, started from its answer."""
     chosen = _candidates(instance, objective, top_k)
-    result = run_solver(chosen[0], instance, objective, top_k, budget)
-    for fallback in chosen[1:]:
-        if result.proven or result.status is Status.INFEASIBLE or budget.expired() or fallback.name == "exhaustive":
+    result = run_solver(next(chosen), instance, objective, top_k, budget)
+    while True:
+        # a bound proves the best plan only: for top-k, only status optimal proves the list
+        done = result.status in (Status.OPTIMAL, Status.INFEASIBLE) or (top_k == 1 and result.proven)
+        if done or budget.expired():
+            break
+        fallback = next(chosen, None)  # imported only now
+        if fallback is None or fallback.name == "exhaustive":
             break
         more = run_solver(fallback, instance, objective, top_k, budget, start_from=result)
         note = f"{result.solver} stopped unproven ({result.method or result.status.value}); {more.solver} continued"

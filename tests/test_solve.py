@@ -127,3 +127,20 @@ def test_status_wording_proven_or_gap_with_digits() -> None:
     close = SolveResult(Status.FEASIBLE, "x", "latency", ranked, bound=good.objective * (1 - 3e-7))
     assert not close.proven
     assert "gap 0.0000300%" in close.status_text()
+
+
+def test_auto_hands_an_unproven_dp_answer_to_the_next_solver(monkeypatch: pytest.MonkeyPatch) -> None:
+    """dp's k-best enumeration stopped early (a tiny cap): auto continues with a MIP, starting from dp's plans."""
+    from scission_opt.solvers import dp
+
+    from .solvers.test_dp import _deadline_between_optima
+
+    monkeypatch.setattr(dp, "MAX_ENUMERATED", 1)
+    instance = _deadline_between_optima(4)
+    alone = solve(instance, "dp", "energy", top_k=3)
+    assert alone.status is Status.FEASIBLE and "without proving" in alone.message
+    result = solve(instance, "auto", "energy", top_k=3)
+    assert result.status is Status.OPTIMAL and result.solver != "dp"
+    assert "dp stopped unproven" in result.message
+    reference = solve(instance, "exhaustive", "energy", top_k=3)
+    assert [p.objective for p in result.plans] == pytest.approx([p.objective for p in reference.plans])

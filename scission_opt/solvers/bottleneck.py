@@ -33,7 +33,7 @@ from ..budget import Budget
 from ..evaluate import evaluate, limit_slack
 from ..objectives import Terms
 from ..plan import Plan
-from .segments import INF, SegmentGraph
+from .segments import INF, SegmentGraph, sparse_table
 from .sweep import paths, sweep
 
 if TYPE_CHECKING:
@@ -60,14 +60,13 @@ def min_period(graph: SegmentGraph) -> float:
         ok = np.isfinite(source[:, j])
         if ok.any():
             G[0, j] = float(graph.hop_time(np.array([[graph.beta[0]]]), group[ok], np.array([j]))[:, 0].min())
-    b = np.arange(n + 1)
     for t in range(graph.instance.n_tiers):
         members = np.flatnonzero(graph.tier == t)
-        for s in members:
-            stage = graph.overhead[s] + graph.comp[s][None, :] - graph.comp[s][:, None]  # (b, e)
-            value = np.maximum(G[:, s][:, None], stage)
-            allowed = (b[:, None] < b[None, :]) & (b[:, None] >= graph.lo[None, :, s])
-            F[:, s] = np.where(allowed, value, INF).min(axis=0)
+        if members.size:
+            comp = graph.comp[members].T  # (n+1, k)
+            F[1:, members] = _segment_periods(
+                G[:, members], comp + graph.overhead[members], comp, graph.lo[1:, members]
+            )
         receivers = np.flatnonzero(graph.tier > t)
         if n > 1 and receivers.size and members.size:
             inner = np.arange(1, n)
@@ -82,6 +81,48 @@ def min_period(graph: SegmentGraph) -> float:
         back = graph.hop_time(np.array([[graph.beta[n]]]), np.arange(S), np.array([o]))[:, 0]
         final = np.where(graph.first, final, np.maximum(final, np.nan_to_num(back, nan=INF)))
     return float(final.min())
+
+
+def _segment_periods(arrive: np.ndarray, end_time: np.ndarray, start_time: np.ndarray, lo: np.ndarray) -> np.ndarray:
+    """For every segment end ``e >= 1`` and system column ``j``: the least period of a segment ending there,
+    ``min over b in [lo[e-1, j], e) of max(arrive[b, j], end_time[e, j] - start_time[b, j])``.
+
+    Columns ``j`` are systems. With ``m(b) = min(arrive[b:e])`` (non-decreasing in
+    ``b``) and the stage time (non-increasing in ``b``), the minimum of their
+    maximum lies where they cross: a binary search for every ``(e, j)`` at once,
+    range minima from a sparse table.
+    """
+    n, k = arrive.shape[0] - 1, arrive.shape[1]
+    e = np.broadcast_to(np.arange(1, n + 1)[:, None], (n, k))
+    cols = np.broadcast_to(np.arange(k)[None, :], (n, k))
+    levels = sparse_table(arrive, np.minimum)
+    stack = np.full((len(levels), n + 1, k), INF)  # one array: a query is two gathers, not a loop over levels
+    for j, level in enumerate(levels):
+        stack[j, : len(level)] = level
+    log2 = np.zeros(n + 2, dtype=np.int64)
+    log2[2:] = np.floor(np.log2(np.arange(2, n + 2))).astype(np.int64)
+
+    def suffix_min(b: np.ndarray) -> np.ndarray:
+        width = e - b
+        j = log2[np.maximum(width, 1)]
+        right = np.maximum(e - (1 << j), 0)
+        found = np.minimum(stack[j, b, cols], stack[j, right, cols])
+        return np.where(width > 0, found, INF)
+
+    def stage(b: np.ndarray) -> np.ndarray:
+        return end_time[e, cols] - start_time[b, cols]
+
+    low, high = lo.astype(np.int64), e.copy()  # first b in [lo, e] where m(b) >= stage(b); e if none
+    while np.any(low < high):
+        mid = (low + high) // 2
+        crossed = suffix_min(mid) >= stage(mid)
+        active = low < high
+        high = np.where(active & crossed, mid, high)
+        low = np.where(active & ~crossed, mid + 1, low)
+    out = np.where(low < e, suffix_min(low), INF)  # at the crossing: m(b)
+    prev = np.maximum(low - 1, 0)
+    before = (low - 1 >= lo) & (low - 1 < e)  # just before it: the stage time
+    return np.where(before, np.minimum(out, np.maximum(suffix_min(prev), stage(prev))), out)
 
 
 @dataclass(order=True)
@@ -160,7 +201,11 @@ def bottleneck_search(
     theta_min = min((min_period(SegmentGraph(instance, t, g, lo)) for g, t in groups), default=INF)
     if math.isinf(theta_min):
         return BottleneckOutcome([], INF, True, 0)
-    search.query(theta_min, False)  # plans at the least period: a good first incumbent
+    first = search.query(theta_min, False)  # plans at the least period: a good first incumbent
+    if top_k == 1 and first and all(_no_additive_part(t) for _, t in groups):
+        # pure bottleneck: a plan at the least period is optimal
+        ranked = sorted(((v, p) for p, v in search.best.items()), key=lambda x: (x[0], x[1]))
+        return BottleneckOutcome(ranked[:1], ranked[0][0], True, search.queries)
     free = search.query(INF, False)  # the least A at any period
     if not free:
         return BottleneckOutcome([], INF, True, search.queries)
@@ -185,6 +230,14 @@ def bottleneck_search(
     best = ranked[0][0] if ranked else INF
     lower = best if complete else min(best, min(i.bound for i in heap))
     return BottleneckOutcome(ranked[:top_k], lower, complete, search.queries)
+
+
+def _no_additive_part(terms: Terms) -> bool:
+    return not (terms.node.any() or terms.hop_per_byte.any() or terms.segment_cost.any() or _fixed(terms).any())
+
+
+def _fixed(terms: Terms) -> np.ndarray:
+    return np.where(np.isfinite(terms.hop_fixed), terms.hop_fixed, 0.0)
 
 
 def _split(search: _Search, item: _Interval, weight: float, k: int) -> list[_Interval]:

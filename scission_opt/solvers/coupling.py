@@ -182,6 +182,8 @@ def lagrangian(search: Lagrangian, budget: Budget, max_steps: int = 40) -> Dual:
         return dual
     low = first[1]  # violates the cap
     cap = search.resources[0].cap
+    if budget.expired():
+        return dual
     high = _least_resource(search)
     if high is None or high.r[0] > cap:
         dual.infeasible = True  # even the plan using the least of it exceeds the cap

@@ -43,7 +43,7 @@ from ..result import SolveResult, Status
 from .base import Feature, chain_problem, finish, missing_features, origins, unsupported_by
 from .bottleneck import bottleneck_search
 from .coupling import Lagrangian, Resource, combine, coupling_resources, lagrangian
-from .labels import LabelProblem, label_search
+from .labels import LabelOutcome, LabelProblem, label_search
 from .segments import SegmentGraph, memory_starts, segment_starts
 from .sweep import paths, sweep
 
@@ -209,12 +209,15 @@ def _coupled(
     if best is not None and best.a <= dual.bound + 1e-9 * max(1.0, abs(best.a)):
         return _Outcome([(best.a, best.plan)], True, math.nan, "Lagrangian bound met by a DP plan")
     upper = best.a if best is not None else math.inf
+    found: _Found = [(best.a, best.plan)] if best is not None else []
+    if budget.expired():
+        message = "stopped at the time limit after the Lagrangian bound"
+        return _Outcome(found, False, dual.bound, "Lagrangian bound", message)
     method = "Lagrangian bound + label setting"
     outcome = _labels_only(instance, groups, resources, lo, 0.0, budget, upper, method, dual.weights)
-    if best is not None:
-        outcome.found.append((best.a, best.plan))
+    outcome.found += found
     if not outcome.complete:
-        outcome.bound = max(dual.bound, -math.inf)
+        outcome.bound = dual.bound
     return outcome
 
 
@@ -234,8 +237,12 @@ def _labels_only(
 
     problems = _label_groups(groups, resources, weight, multipliers)
     found: _Found = []
+    got = LabelOutcome(complete=False, reason="stopped at the time limit")
+    cache: dict[int, Any] = {}
     for beam in (BEAM, 0):
-        got = label_search(instance, problems, lo, upper=upper, budget=budget, beam=beam)
+        if budget.expired():
+            break
+        got = label_search(instance, problems, lo, upper=upper, budget=budget, beam=beam, cache=cache)
         found += [(v[0], p) for v, p in got.found if evaluate(instance, p).feasible]
         if found:
             upper = min(upper, min(v for v, _ in found))
@@ -255,10 +262,10 @@ def _enumerate(search: Lagrangian, top_k: int, budget: Budget) -> _Outcome:
         cands.sort(key=lambda x: x[0])
         exhausted = len(cands) < k
         cands = cands[:k]
-        points = [search.point(p, _terms_of(search, p), search.instance.system_index[p.origin]) for _, p in cands]
+        for _, plan in cands:  # score each path once: objective, resources, feasibility
+            search.point(plan, _terms_of(search, plan), search.instance.system_index[plan.origin])
         good = sorted((pt.a, pt.plan) for pt in search.dual.points.values() if pt.feasible)
         last = cands[-1][0] - shift if cands else math.inf
-        del points
         if exhausted or (len(good) >= top_k and good[top_k - 1][0] <= last):
             return _Outcome(good, True, math.nan, "Lagrangian bound + k-best enumeration")
         if k >= MAX_ENUMERATED or budget.expired():

@@ -85,6 +85,10 @@ class LabelOutcome:
     reason: str = ""
 
 
+class _OutOfTime(Exception):
+    """The budget ran out while the search was being set up."""
+
+
 class _Costs:
     """Every additive table stacked along a last axis: the objective, each resource, then their priced sum.
 
@@ -93,7 +97,8 @@ class _Costs:
     at boundary ``e`` (a backward DP that ignores segment windows: a lower bound).
     """
 
-    def __init__(self, graph: SegmentGraph, problem: LabelProblem) -> None:
+    def __init__(self, graph: SegmentGraph, problem: LabelProblem, budget: Budget) -> None:
+        self.budget = budget
         tables = [problem.primary, *problem.resources]
         self.m = m = len(problem.resources)
         lam = np.array(problem.multipliers or (0.0,) * m)
@@ -113,6 +118,10 @@ class _Costs:
         finite_caps = np.where(np.isfinite(self.caps[1:]), self.caps[1:], 0.0)
         self.shifts = np.array([x * float(np.dot(lam, finite_caps)) for x in self.scales])
         self.graph = graph
+        n, S = graph.n, graph.S
+        #: ``allowed[e - 1, s, s']``: the hop from ``s`` to ``s'`` at inner boundary ``e`` is permitted
+        inner = np.arange(1, n)
+        self.allowed = np.isfinite(graph.hop_cost(inner, np.arange(S))) if n > 1 else np.zeros((0, S, S), bool)
         self.rest = self._completion(graph)
 
     def hop(self, e: int) -> np.ndarray:
@@ -132,8 +141,10 @@ class _Costs:
         rest = np.full((n + 1, S, self.node.shape[2]), INF)
         ends = np.isfinite(graph.end_costs())
         rest[n] = np.where(ends[:, None], self.back(np.arange(S)), INF)
-        allowed = np.isfinite(graph.hop_cost(np.arange(1, n), np.arange(S))) if n > 1 else np.zeros((0, S, S), bool)
+        allowed = self.allowed
         for e in range(n - 1, 0, -1):
+            if e % 64 == 0 and self.budget.expired():
+                raise _OutOfTime
             stay = self.node[e] + rest[e + 1]  # (S, m+2)
             start = self.seg + self.node[e] + rest[e + 1]  # a segment on s' starting at e
             hop = np.where(allowed[e - 1][:, :, None], self.hop(e) + start[None, :, :], INF).min(axis=1)
@@ -254,7 +265,7 @@ def _hops(
     Once closed, a segment's start no longer matters: the closing labels are
     filtered by dominance per system before they fan out to the receivers.
     """
-    allowed = np.isfinite(graph.hop_cost(np.array([e]), np.arange(graph.S))[0])  # (S, S)
+    allowed = costs.allowed[e - 1]  # (S, S)
     big = labels.big
     if track:
         big = np.maximum(big, _stage(graph, labels.sys, labels.b0, e))
@@ -298,9 +309,11 @@ def _finish(
 class _Search:
     """One label search on one graph (one origin group)."""
 
-    def __init__(self, graph: SegmentGraph, problem: LabelProblem, upper: float, pareto: bool, beam: int) -> None:
+    def __init__(
+        self, graph: SegmentGraph, problem: LabelProblem, upper: float, pareto: bool, beam: int, costs: _Costs
+    ) -> None:
         self.graph, self.problem, self.upper, self.pareto, self.beam = graph, problem, upper, pareto, beam
-        self.costs = costs = _Costs(graph, problem)
+        self.costs = costs
         self.trail = _Trail()
         self.track, self.w = problem.tracks, problem.bottleneck_weight
         n, lo = graph.n, graph.lo
@@ -398,6 +411,7 @@ def label_search(
     budget: Budget | None = None,
     pareto: bool = False,
     beam: int = 0,
+    cache: dict[int, Any] | None = None,
 ) -> LabelOutcome:
     """Run the label search for every origin group.
 
@@ -417,12 +431,22 @@ def label_search(
     beam
         A heuristic: keep only this many labels per system and boundary (0: exact).
         A beam search finds good plans fast but proves nothing (``complete`` is false).
+    cache
+        A dict kept by the caller between calls on the same ``groups`` (a beam pass,
+        then the exact one): the graph and the completion bounds are built once.
     """
     budget = budget or Budget(None)
     outcome = LabelOutcome()
-    for group, problem in groups:
-        graph = SegmentGraph(instance, problem.primary, group, lo)
-        found, complete, reason = _Search(graph, problem, upper, pareto, beam).run(budget)
+    cache = {} if cache is None else cache
+    for index, (group, problem) in enumerate(groups):
+        try:
+            if index not in cache:
+                graph = SegmentGraph(instance, problem.primary, group, lo)
+                cache[index] = (graph, _Costs(graph, problem, budget))
+            graph, costs = cache[index]
+            found, complete, reason = _Search(graph, problem, upper, pareto, beam, costs).run(budget)
+        except _OutOfTime:
+            found, complete, reason = [], False, "stopped at the time limit"
         outcome.found += found
         if not complete:
             outcome.complete, outcome.reason = False, reason

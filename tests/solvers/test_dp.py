@@ -20,7 +20,7 @@ from scission_opt.solvers.exhaustive import Exhaustive
 from ..brute import brute_force
 from ..strategies import instances
 
-EXAMPLES = int(os.environ.get("SCISSION_FUZZ_EXAMPLES", "60"))
+EXAMPLES = int(os.environ.get("SCISSION_FUZZ_EXAMPLES", "40"))
 OBJECTIVES = ["latency", "energy", "bytes", "price", "throughput", "weighted", "weighted_bottleneck"]
 
 

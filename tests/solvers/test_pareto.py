@@ -16,7 +16,7 @@ from scission_opt.solvers.pareto import pareto_labels
 from ..brute import all_plans
 from .test_dp import binding_coupled, with_overheads
 
-EXAMPLES = int(os.environ.get("SCISSION_FUZZ_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("SCISSION_FUZZ_EXAMPLES", "30"))
 PAIRS = [
     ("latency", "energy"),
     ("latency", "price"),
