@@ -196,7 +196,8 @@ class _Search:
             empty = [j for j in choice.must_use if not (labels == j).any()]
             plan = _plan(self.instance, choice, labels)
             value = dag_additive_value(self.instance, plan, choice.terms)
-            if empty and not (value <= value_lb and evaluate(self.instance, plan).feasible):
+            # (within the rounding tolerance: the bound below stays the branch's true lower bound)
+            if empty and not (value <= value_lb + 2 * choice.error and evaluate(self.instance, plan).feasible):
                 for child in _branches(mask, empty[0]):
                     self.push(choice, child, value_lb)
                 continue
