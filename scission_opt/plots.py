@@ -106,6 +106,12 @@ def plot_plan(
                 slots.append(("hop", hop))
         if i < instance.n_nodes:
             slots.append(("node", i))
+    if plan.assignment is not None:  # a DAG plan: each stop's nodes, then the hop that leaves it
+        forward = [h for h in m.hops if not h.returning]
+        slots = []
+        for k, (t, _) in enumerate(plan.stops()):
+            slots += [("node", i) for i in plan.nodes_on(t)] + ([("hop", forward[k])] if k < len(forward) else [])
+        slots += [("hop", h) for h in m.hops if h.returning]
 
     n_slots = len(slots)
     fig, (ax,) = _figure(min(18.0, max(8.0, 0.16 * n_slots + 5.0)), 5.2)
