@@ -93,8 +93,14 @@ MIN_SEGMENT_SHARE = 0.01
 _STRIP = 0.05
 
 
-def _plan_slots(instance: Instance, m: Metrics) -> list[tuple[str, Any]]:
+def _plan_slots(instance: Instance, plan: Plan, m: Metrics) -> list[tuple[str, Any]]:
     """One slot per bar, in data order: ``("hop", hop)`` or ``("node", i)``."""
+    if plan.assignment is not None:  # a DAG plan: each stop's nodes, then the hop that leaves it
+        forward = [h for h in m.hops if not h.returning]
+        dag_slots: list[tuple[str, Any]] = []
+        for k, (t, _) in enumerate(plan.stops()):
+            dag_slots += [("node", i) for i in plan.nodes_on(t)] + ([("hop", forward[k])] if k < len(forward) else [])
+        return dag_slots + [("hop", h) for h in m.hops if h.returning]
     hops_at: dict[int, list[Any]] = {}
     for hop in m.hops:
         hops_at.setdefault(instance.n_nodes if hop.returning else hop.boundary, []).append(hop)
@@ -166,7 +172,7 @@ def plan_figure(instance: Instance, plan: Plan, *, metrics: Metrics | None = Non
     from .evaluate import evaluate
 
     m = metrics if metrics is not None else evaluate(instance, plan)
-    slots = _plan_slots(instance, m)
+    slots = _plan_slots(instance, plan, m)
     n_slots = len(slots)
     fig, (ax,) = _figure(min(18.0, max(8.0, 0.16 * n_slots + 5.0)), 5.2)
     heights = [_block_time(instance, plan, item) if kind == "node" else float(item.time_s) for kind, item in slots]

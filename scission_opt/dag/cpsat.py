@@ -356,7 +356,8 @@ class _DagModel:
         bottleneck_rows = self.compute + list(self.hop_time.values()) + list(self.ret_time.values())
         if w:
             magnitude += w * max((sum(abs(c) for _, c in row) for row in bottleneck_rows), default=0.0)
-        self.scale = 2.0**OBJECTIVE_BITS / magnitude if magnitude > 0 else 1.0
+        # (capped: costs of denormal size would overflow the scale; they round to 0 instead)
+        self.scale = min(2.0**OBJECTIVE_BITS / magnitude, 1e300) if magnitude > 0 else 1.0
         expr = [(round(c * self.scale), var) for var, c in obj if round(c * self.scale)]
         if w:
             # the bottleneck in objective units: Z * (1 / (scale * w)) seconds >= every stage and hop

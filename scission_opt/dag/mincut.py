@@ -10,7 +10,10 @@ node -> stop labelling is one s-t minimum cut on Ishikawa's layered graph
   choice whose best labelling leaves a required stop ``j`` empty is split by the first node
   (in index order) on ``j``: node ``v`` forced onto ``j``, nodes before ``v`` kept off it.
   The branches are disjoint, cover every labelling with ``j`` used, and each is again one
-  cut; branches whose bound cannot beat the incumbent are dropped.
+  cut; branches whose bound cannot beat the incumbent are dropped. No branching is needed when
+  the labelling, scored as the plan it is (on the stops it uses), costs no more than the cut's
+  bound: that plan is then at least as good as anything in the branch (dominance), which is
+  the usual case when a relay through an empty tier is no cheaper than the direct hop.
 
 Costs are scaled to integers (about 2^40 units for the sum of every finite cost) for the
 integer max-flow of OR-Tools (SciPy's ``maximum_flow`` takes int32 capacities, far too coarse);
@@ -191,12 +194,15 @@ class _Search:
             if labels is None or self.beaten(value_lb):
                 continue
             empty = [j for j in choice.must_use if not (labels == j).any()]
-            if empty:
+            plan = _plan(self.instance, choice, labels)
+            value = dag_additive_value(self.instance, plan, choice.terms)
+            # (within the rounding tolerance: the bound below stays the branch's true lower bound)
+            if empty and not (value <= value_lb + 2 * choice.error and evaluate(self.instance, plan).feasible):
                 for child in _branches(mask, empty[0]):
                     self.push(choice, child, value_lb)
                 continue
-            plan = _plan(self.instance, choice, labels)
-            value = dag_additive_value(self.instance, plan, choice.terms)
+            # either a plan with exactly these stops, or (dominance) a plan on fewer stops that
+            # costs no more than any labelling of this branch: nothing here can beat it
             self.bound = min(self.bound, value_lb)
             if self.best is None or value < self.best[0]:
                 self.best = (value, plan)
@@ -230,10 +236,13 @@ def _branches(mask: np.ndarray, stop: int) -> list[np.ndarray]:
 
 
 def _plan(instance: Instance, choice: _Choice, labels: np.ndarray) -> Plan:
+    """The plan of a labelling; a stop the labelling leaves empty is not used (the origin stays)."""
     tiers = tuple(int(choice.stops[j]) for j in labels)
     names: list[str | None] = [None] * instance.n_tiers
+    used = set(tiers)
     for tier, s in zip(choice.stops, choice.systems):
-        names[tier] = instance.systems[s].name
+        if tier == 0 or tier in used:
+            names[tier] = instance.systems[s].name
     return Plan.from_assignment(tiers, tuple(names))
 
 
@@ -282,7 +291,7 @@ def _make_choice(
         graph_bytes = float((per_byte[graph.byte_hop] * instance.boundary_bytes[graph.byte_tensor]).sum())
         n_cross = graph.byte_tail.size
     magnitude = float(np.abs(unary).max(axis=1).sum()) + graph_bytes
-    scale = SCALE_UNITS / magnitude if magnitude > 0 else 1.0
+    scale = min(SCALE_UNITS / magnitude, 1e300) if magnitude > 0 else 1.0  # denormal costs round to 0
     # every node's cost and every crossing arc is rounded once: at most half a unit each
     error = 0.5 * (instance.n_nodes + n_cross) / scale if m and magnitude > 0 else 0.0
     must_use = tuple(range(1, m + 1)) + ((0,) if use_first else ())
