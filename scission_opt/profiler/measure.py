@@ -9,8 +9,10 @@ file, after checking that the file was measured with the same settings.
 from __future__ import annotations
 
 import datetime as _dt
+import glob
 import os
 import platform
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,17 +20,20 @@ from typing import Any
 
 import numpy as np
 
-from ._tf import tensorflow
 from ..errors import InvalidInstanceError, ScissionError
-from .costs import count_flops, static_costs
-from .models import build_model, canonical_name, input_shape_for, is_model_file, model_label, APPLICATIONS
+from .backends import DEFAULT as DEFAULT_BACKEND
+from .backends import Backend, get_backend
+from .costs import static_costs
+from .models import APPLICATIONS, build_model, canonical_name, input_shape_for, is_model_file, model_label
 from .profile import BlockProfile, ModelProfile, Profile, Provenance, load_profile
 from .progress import Progress
 from .splits import layer_graph, make_blocks, split_points
-from .timing import compile_call, fixed_call_cost, set_threads, time_call
+from .timing import time_call
 
 DEFAULT_REPEATS = 10
 DEFAULT_WARMUP = 1
+#: Timed runs of the nearly empty call that gives the fixed cost per call.
+FIXED_CALL_REPEATS = 50
 
 
 class ResumeMismatchError(ScissionError, ValueError):
@@ -46,25 +51,34 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def host_provenance(threads: int, inter_op: int, repeats: int, warmup: int, note: str = "") -> Provenance:
-    """Provenance of a measurement made now on this host."""
-    tf = tensorflow()
+def host_provenance(
+    threads: int, inter_op: int, repeats: int, warmup: int, note: str = "", backend: Backend | None = None
+) -> Provenance:
+    """Provenance of a measurement made now on this host, with ``backend`` (default TensorFlow's)."""
+    if backend is None:
+        backend = get_backend(DEFAULT_BACKEND)
     import keras
 
+    version, device = backend.versions()
+    tf = sys.modules.get("tensorflow")  # recorded whenever it runs in this process, as before
     return Provenance(
         method="measured",
-        date=_dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
+        date=_dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat(),
         cpu=cpu_model(),
         cores=os.cpu_count() or 0,
         threads=threads,
         inter_op_threads=inter_op,
-        tensorflow=tf.__version__,
+        tensorflow=str(getattr(tf, "__version__", "")) if backend.name == "tensorflow" else "",
         keras=keras.__version__,
         python=platform.python_version(),
         platform=platform.platform(),
         repeats=repeats,
         warmup=warmup,
         note=note,
+        backend=backend.name,
+        backend_version=version,
+        device=device,
+        method_detail=backend.method,
     )
 
 
@@ -76,6 +90,10 @@ def _source_text(spec: str, shape: tuple[int, ...] | None, options: dict[str, An
     return f"keras.applications.{APPLICATIONS[canonical_name(spec)].constructor}({', '.join(args)})"
 
 
+def _shape_dtype(tensor: Any) -> tuple[tuple[int, ...], str]:
+    return tuple(int(d) for d in tensor.shape[1:]), str(tensor.dtype)
+
+
 def profile_model(
     spec: str,
     *,
@@ -85,6 +103,7 @@ def profile_model(
     warmup: int = DEFAULT_WARMUP,
     seed: int = 0,
     progress: Progress | None = None,
+    backend: str = DEFAULT_BACKEND,
 ) -> ModelProfile:
     """Build one model, find its blocks, and time each block and the whole model.
 
@@ -95,55 +114,54 @@ def profile_model(
     input_shape, options
         For registry models: input shape (no batch axis) and constructor options.
     repeats, warmup
-        Timed runs and untimed runs before them. The first block call, which
-        also computes the chained output, counts as one warm-up run.
+        Timed runs and untimed runs before them. The first call of each block
+        and of the whole model, which also gives the chained output, counts as
+        one warm-up run.
     seed
         Seed of the random input.
     progress
         Progress bar to update per block.
+    backend
+        Keras backend (see :mod:`scission_opt.profiler.backends`); it must be
+        the one Keras runs on in this process, or Keras not yet imported.
 
     Raises
     ------
     UnknownNameError, InvalidInstanceError
         For an unknown model name or a model file that cannot be used.
+    MissingDependencyError, BackendError
+        For a backend that is not installed or cannot run in this process.
     """
-    tf = tensorflow()
-
+    engine = get_backend(backend)
     options = dict(options or {})
     label = model_label(spec)
     t_start = time.perf_counter()
-    model = build_model(spec, input_shape, **options)
+    with engine.build_scope():
+        model = build_model(spec, input_shape, **options)
     build_s = time.perf_counter() - t_start
 
     t_trace = time.perf_counter()
     graph = layer_graph(model, spec)
-    points = split_points(graph)
-    blocks = make_blocks(graph, points)
-    in_tensor = graph.model.inputs[0]
-    shape = tuple(int(d) for d in in_tensor.shape[1:])
-    dtype = str(in_tensor.dtype)
-    whole_fn = compile_call(graph.model, shape, dtype)
-    trace_s = time.perf_counter() - t_trace
-
+    blocks = make_blocks(graph, split_points(graph), submodels=engine.needs_submodels)
+    shape, dtype = _shape_dtype(graph.model.inputs[0])
+    # Everything is compiled first (in parallel where the backend can) so that the timing runs alone.
+    whole_fn, block_fns = engine.compile_model(graph, blocks)
     rng = np.random.default_rng(seed)
-    x = tf.constant(rng.standard_normal((1, *shape)).astype(dtype))
-    t0 = time.perf_counter()
-    expected = whole_fn(x)  # the first call also optimises the graph
-    trace_s += time.perf_counter() - t0
-    whole = time_call(whole_fn, x, repeats=repeats, warmup=max(warmup - 1, 0))
+    x = engine.to_input(rng.standard_normal((1, *shape)).astype(dtype))
+    expected = whole_fn.call(x)  # the first call also optimises the graph: one warm-up run
+    trace_s = time.perf_counter() - t_trace
+    whole = time_call(whole_fn.call, x, repeats=repeats, warmup=max(warmup - 1, 0))
 
     records = []
     h = x
-    for i, block in enumerate(blocks):
+    for i, (block, fn) in enumerate(zip(blocks, block_fns, strict=True)):
         if progress is not None:
             progress.step(i, len(blocks), "blocks")
         t0 = time.perf_counter()
-        b_in = block.submodel.inputs[0]
-        fn = compile_call(block.submodel, tuple(int(d) for d in b_in.shape[1:]), str(b_in.dtype))
-        flops = count_flops(fn)
-        out = fn(h)  # first call: optimises the graph, gives the chained output, counts as one warm-up run
+        flops = fn.flops()
+        out = fn.call(h)  # first call: optimises the graph, gives the chained output, counts as one warm-up run
         trace_s += time.perf_counter() - t0
-        timing = time_call(fn, h, repeats=repeats, warmup=max(warmup - 1, 0))
+        timing = time_call(fn.call, h, repeats=repeats, warmup=max(warmup - 1, 0))
         output_bytes, param_bytes, activation_bytes, traffic_bytes = static_costs(graph, block)
         records.append(
             BlockProfile(
@@ -161,8 +179,9 @@ def profile_model(
         h = out
     if progress is not None:
         progress.step(len(blocks), len(blocks), "blocks")
-    diff = _max_abs_diff(expected, h)
-    fixed = fixed_call_cost()
+    diff = _max_abs_diff(engine.to_numpy(expected), engine.to_numpy(h))
+    empty_fn, empty_arg = engine.empty_call()
+    fixed = time_call(empty_fn, empty_arg, repeats=FIXED_CALL_REPEATS, warmup=5)
     return ModelProfile(
         name=label,
         source=_source_text(spec, input_shape_for(spec, input_shape), options),
@@ -182,7 +201,7 @@ def profile_model(
 def _max_abs_diff(a: Any, b: Any) -> float:
     xs = a if isinstance(a, (list, tuple)) else [a]
     ys = b if isinstance(b, (list, tuple)) else [b]
-    return max(float(np.max(np.abs(np.asarray(x) - np.asarray(y)))) for x, y in zip(xs, ys))
+    return max(float(np.max(np.abs(np.asarray(x) - np.asarray(y)))) for x, y in zip(xs, ys, strict=True))
 
 
 def profile_models(
@@ -200,6 +219,7 @@ def profile_models(
     resume: bool = False,
     progress: bool | None = None,
     note: str = "",
+    backend: str = DEFAULT_BACKEND,
 ) -> Profile:
     """Profile several models on this host into one profile file, checkpointing after each model.
 
@@ -226,6 +246,14 @@ def profile_models(
         Draw a progress bar on stderr (``None``: only on a terminal).
     note
         Free text added to the provenance.
+    backend
+        Keras backend: ``tensorflow`` (default), ``jax`` or ``torch``. Keras
+        picks its backend at import, so it must be this one or not yet
+        imported in this process (see :mod:`scission_opt.profiler.backends`).
+
+    Temporary files a killed run left beside ``output`` (``.NAME.json.*.tmp``,
+    from an interrupted checkpoint write) are removed first; see
+    :func:`remove_stale_temp_files` to learn which.
 
     Raises
     ------
@@ -233,6 +261,8 @@ def profile_models(
         When ``resume`` finds a file measured with other settings.
     UnknownNameError, InvalidInstanceError, ThreadSettingError
         For bad model names or files, or threads that cannot be set.
+    MissingDependencyError, BackendError
+        For a backend that is not installed or cannot run in this process.
     """
     # Check every name before spending time on the first model.
     for spec in models:
@@ -242,17 +272,18 @@ def profile_models(
             raise InvalidInstanceError("no such model file", spec, "model")
     if repeats < 1:
         raise InvalidInstanceError(f"must be >= 1, got {repeats}", None, "repeats")
-    tensorflow()
+    engine = get_backend(backend)
     import keras
 
-    intra, inter = set_threads(threads, inter_op_threads)
-    prov = host_provenance(intra, inter, repeats, warmup, note)
+    intra, inter = engine.set_threads(threads, inter_op_threads)
+    prov = host_provenance(intra, inter, repeats, warmup, note, engine)
     out_path = Path(output)
+    remove_stale_temp_files(out_path)
     profile = Profile(system=system, tier=tier, provenance=prov, source=str(out_path))
     if resume and out_path.exists():
         profile = _resumable(load_profile(out_path), profile)
     labels = [model_label(spec) for spec in models]
-    for spec, label in zip(models, labels):
+    for spec, label in zip(models, labels, strict=True):
         kept = profile.model(label)
         if kept is not None:
             wanted = _source_text(spec, input_shape_for(spec, input_shape), dict(options or {}))
@@ -261,14 +292,20 @@ def profile_models(
                     f"{out_path}: models.{label}.source: cannot resume: the file has {kept.source}, "
                     f"this run {wanted}; use the same settings or a new output file"
                 )
-    todo = [(spec, label) for spec, label in zip(models, labels) if profile.model(label) is None]
+    todo = [(spec, label) for spec, label in zip(models, labels, strict=True) if profile.model(label) is None]
     bar = Progress(len(models), enabled=progress)
     try:
         done = len(models) - len(todo)
         for i, (spec, label) in enumerate(todo):
             bar.model_started(done + i, label)
             record = profile_model(
-                spec, input_shape=input_shape, options=options, repeats=repeats, warmup=warmup, progress=bar
+                spec,
+                input_shape=input_shape,
+                options=options,
+                repeats=repeats,
+                warmup=warmup,
+                progress=bar,
+                backend=engine.name,
             )
             profile = profile.with_model(record)
             profile.save(out_path)
@@ -292,6 +329,13 @@ def _resumable(existing: Profile, fresh: Profile) -> Profile:
         ("provenance.repeats", existing.provenance.repeats, fresh.provenance.repeats),
         ("provenance.warmup", existing.provenance.warmup, fresh.provenance.warmup),
         ("provenance.tensorflow", existing.provenance.tensorflow, fresh.provenance.tensorflow),
+        ("provenance.backend", existing.provenance.backend, fresh.provenance.backend),
+        (
+            "provenance.backend_version",
+            existing.provenance.backend_version or fresh.provenance.backend_version,
+            fresh.provenance.backend_version,
+        ),
+        ("provenance.device", existing.provenance.device or fresh.provenance.device, fresh.provenance.device),
     ]
     for name, old, new in checks:
         if old != new:
@@ -300,3 +344,29 @@ def _resumable(existing: Profile, fresh: Profile) -> Profile:
                 "use the same settings or a new output file"
             )
     return existing
+
+
+def stale_temp_files(output: str | Path) -> list[Path]:
+    """Temporary files an interrupted atomic write of ``output`` left behind (``.NAME.*.tmp`` beside it)."""
+    out = Path(output)
+    if not out.parent.is_dir():
+        return []
+    return sorted(p for p in out.parent.glob(f".{glob.escape(out.name)}.*.tmp") if p.is_file())
+
+
+def remove_stale_temp_files(output: str | Path) -> list[Path]:
+    """Remove the temporary files a killed run left beside ``output``; return the paths removed.
+
+    A run killed (SIGKILL, power loss) while it wrote a checkpoint leaves the
+    complete previous file in place (the write is a rename) and the partial new
+    one as ``.NAME.json.XXXXXXXX.tmp``. Two runs must never write one file at
+    once, so any such file is an orphan.
+    """
+    removed = []
+    for path in stale_temp_files(output):
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            continue
+        removed.append(path)
+    return removed

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._tf import tensorflow
 from ..errors import InvalidInstanceError, UnknownNameError
+from .backends import keras_module
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
@@ -121,7 +121,7 @@ def input_shape_for(spec: str, input_shape: tuple[int, ...] | None = None) -> tu
     return (size, size, 3)
 
 
-def build_model(spec: str, input_shape: tuple[int, ...] | None = None, **options: Any) -> "keras.Model":
+def build_model(spec: str, input_shape: tuple[int, ...] | None = None, **options: Any) -> keras.Model:
     """Build a registry model with ``weights=None``, or load a user's ``.keras`` / ``.h5`` file.
 
     Parameters
@@ -141,8 +141,7 @@ def build_model(spec: str, input_shape: tuple[int, ...] | None = None, **options
     InvalidInstanceError
         For a model file that does not exist or cannot be loaded, naming the file.
     """
-    tensorflow()
-    import keras
+    keras = keras_module()
 
     if is_model_file(spec):
         if input_shape is not None or options:
@@ -157,9 +156,8 @@ def build_model(spec: str, input_shape: tuple[int, ...] | None = None, **options
         raise InvalidInstanceError(f"cannot build {app.name}: {_first_line(exc)}", app.name, "model") from None
 
 
-def _load_file(path: str) -> "keras.Model":
-    tensorflow()
-    import keras
+def _load_file(path: str) -> keras.Model:
+    keras = keras_module()
 
     p = Path(path)
     if not p.is_file():

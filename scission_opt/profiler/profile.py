@@ -46,7 +46,7 @@ class BlockProfile:
     flops: int | None
     latency: Timing
 
-    def same_structure(self, other: "BlockProfile") -> str | None:
+    def same_structure(self, other: BlockProfile) -> str | None:
         """How this block differs from ``other`` in anything but timing, or ``None``."""
         for name in ("layers", "output_bytes", "param_bytes"):
             a, b = getattr(self, name), getattr(other, name)
@@ -136,6 +136,15 @@ class Provenance:
         The clock used.
     note
         Free text: for an estimate, the spec and the model used.
+    backend
+        The Keras backend that ran the model (``tensorflow``, ``jax`` or
+        ``torch``); files written before backends existed are TensorFlow's.
+    backend_version
+        That library's version (the TensorFlow version for ``tensorflow``).
+    device
+        Where the backend ran the model, e.g. ``cpu`` or ``gpu:0 NVIDIA H200``.
+    method_detail
+        How each block was compiled and timed by that backend.
     """
 
     method: str = "measured"
@@ -152,16 +161,27 @@ class Provenance:
     warmup: int = 0
     timer: str = "time.perf_counter"
     note: str = ""
+    backend: str = "tensorflow"
+    backend_version: str = ""
+    device: str = ""
+    method_detail: str = ""
 
     def describe(self) -> str:
         """One sentence for an instance's provenance string."""
         if self.method == "estimated":
             return f"estimated ({self.note})" if self.note else "estimated"
-        threads = f"{self.threads} intra-op / {self.inter_op_threads} inter-op TensorFlow threads" if self.threads else "TensorFlow's default threads"
+        lib = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}.get(self.backend, self.backend)
+        threads = (
+            f"{self.threads} intra-op / {self.inter_op_threads} inter-op {lib} threads"
+            if self.threads
+            else f"{lib}'s default threads"
+        )
+        version = self.backend_version or (self.tensorflow if self.backend == "tensorflow" else "")
+        where = f" ({self.device})" if self.device and self.device != "cpu" else ""
         return (
-            f"measured on {self.cpu} ({self.cores} cores) with {threads}, TensorFlow {self.tensorflow}, "
+            f"measured on {self.cpu} ({self.cores} cores){where} with {threads}, {lib} {version}, "
             f"Keras {self.keras}, on {self.date}: median of {self.repeats} runs after {self.warmup} warm-up, "
-            f"one tf.function per block, batch 1, {self.timer}"
+            f"{self.method_detail or 'one tf.function per block'}, batch 1, {self.timer}"
             + (f"; {self.note}" if self.note else "")
         )
 
@@ -183,7 +203,7 @@ class Profile:
                 return m
         return None
 
-    def with_model(self, model: ModelProfile) -> "Profile":
+    def with_model(self, model: ModelProfile) -> Profile:
         """A copy with ``model`` added (replacing one of the same name)."""
         return replace(self, models=tuple(m for m in self.models if m.name != model.name) + (model,))
 

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._tf import tensorflow
 from ..errors import InvalidInstanceError
+from .backends import keras_module
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
@@ -101,10 +101,9 @@ class Block:
         return (self.first, self.last)
 
 
-def functional(model: "keras.Model", source: str = "model") -> "keras.Model":
+def functional(model: keras.Model, source: str = "model") -> keras.Model:
     """The functional graph behind ``model`` (a Sequential model's inner functional model)."""
-    tensorflow()
-    import keras
+    keras = keras_module()
 
     inner = getattr(model, "_functional", None)
     if isinstance(model, keras.Sequential):
@@ -135,7 +134,7 @@ def _nbytes(tensor: Any, source: str) -> int:
     return int(np.prod(dims, dtype=np.int64)) * np.dtype(str(tensor.dtype)).itemsize
 
 
-def layer_graph(model: "keras.Model", source: str = "model") -> LayerGraph:
+def layer_graph(model: keras.Model, source: str = "model") -> LayerGraph:
     """Read the layer graph of a Keras functional or Sequential model.
 
     Raises
@@ -174,7 +173,8 @@ def layer_graph(model: "keras.Model", source: str = "model") -> LayerGraph:
     for t in fm.outputs:
         last[_key(t)] = len(layers)
     tensors = {
-        k: TensorInfo(info.producer, last.get(k, info.producer), info.nbytes, info.tensor) for k, info in tensors.items()
+        k: TensorInfo(info.producer, last.get(k, info.producer), info.nbytes, info.tensor)
+        for k, info in tensors.items()
     }
     return LayerGraph(
         model=fm,
@@ -219,10 +219,13 @@ def boundary_tensor(graph: LayerGraph, k: int) -> Any:
     return graph.tensors[key].tensor
 
 
-def make_blocks(graph: LayerGraph, points: tuple[int, ...] | None = None) -> list[Block]:
-    """One sub-model per block, between consecutive split points."""
-    tensorflow()
-    import keras
+def make_blocks(graph: LayerGraph, points: tuple[int, ...] | None = None, submodels: bool = True) -> list[Block]:
+    """One block between each pair of consecutive split points, with its Keras sub-model unless ``submodels=False``.
+
+    Without sub-models (``submodel`` is ``None``) nothing is built: a backend
+    that cuts blocks out of the whole model's traced graph does not need them.
+    """
+    keras = keras_module()
 
     if points is None:
         points = split_points(graph)
@@ -231,7 +234,35 @@ def make_blocks(graph: LayerGraph, points: tuple[int, ...] | None = None) -> lis
     source = graph.model.inputs[0]
     for i, k in enumerate(points):
         out = boundary_tensor(graph, k)
-        sub = keras.Model(source, out, name=f"block_{i}")
+        sub = keras.Model(source, out, name=f"block_{i}") if submodels else None
         blocks.append(Block(index=i, first=first, last=k, submodel=sub))
         source, first = out, k + 1
     return blocks
+
+
+def block_input(graph: LayerGraph, block: Block) -> Any:
+    """The tensor a block reads: the raw input for the first block, else the previous split point's tensor."""
+    return graph.model.inputs[0] if block.first == 0 else boundary_tensor(graph, block.first - 1)
+
+
+def run_graph(graph: LayerGraph, x: Any) -> dict[int, Any]:
+    """Run the model's layers on ``x`` in inference mode, node by node; every value, keyed by ``id(keras tensor)``.
+
+    It does what ``Functional.call`` does (``_run_through_graph`` with
+    ``training=False``) and keeps the intermediate values, so that a tracing
+    backend can tell which traced tensor is which split point's tensor.
+    """
+    from keras.src.models.functional import operation_fn
+
+    keras = keras_module()
+    fm = graph.model
+    values: dict[int, Any] = {id(fm.inputs[0]): x}
+    for depth in sorted(fm._nodes_by_depth, reverse=True):
+        for node in fm._nodes_by_depth[depth]:
+            if not node.operation or node.is_input:
+                continue
+            args, kwargs = node.arguments.fill_in(values)
+            outputs = operation_fn(node.operation, training=False)(*args, **kwargs)
+            for symbolic, value in zip(node.outputs, keras.tree.flatten(outputs), strict=True):
+                values[id(symbolic)] = value
+    return values

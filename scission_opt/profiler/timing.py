@@ -1,4 +1,7 @@
-"""Timing in graph mode: thread settings, one ``tf.function`` per callable, median and spread.
+"""Timing a callable (median and spread), and TensorFlow's thread settings and ``tf.function`` per callable.
+
+:func:`time_call` serves every backend (each backend's compiled call waits for
+its result); the rest is TensorFlow's, used by its backend module.
 
 ``model.predict`` costs tens of milliseconds per call whatever the model, so
 every block is traced once into a ``tf.function`` (``autograph=False``) with a
@@ -13,8 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ._tf import tensorflow
 from ..errors import ScissionError
+from ._tf import tensorflow
 
 
 class ThreadSettingError(ScissionError, RuntimeError):
@@ -45,7 +48,7 @@ class Timing:
     repeats: int
 
     @classmethod
-    def of(cls, samples: Sequence[float]) -> "Timing":
+    def of(cls, samples: Sequence[float]) -> Timing:
         xs = sorted(samples)
         if len(xs) >= 2:
             q1, _, q3 = statistics.quantiles(xs, n=4, method="inclusive")

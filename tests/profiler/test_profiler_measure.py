@@ -49,15 +49,33 @@ def test_mobilenet_profile_file(mobilenet_profile):
 
 
 def _profile_cmd(out: Path, *models: str) -> list[str]:
-    return [sys.executable, "-m", "scission_opt", "profile", *models, "--system", "host", "--tier", "edge",
-            "--repeats", "2", "--no-progress", "-o", str(out)]
+    return [
+        sys.executable,
+        "-m",
+        "scission_opt",
+        "profile",
+        *models,
+        "--system",
+        "host",
+        "--tier",
+        "edge",
+        "--repeats",
+        "2",
+        "--no-progress",
+        "-o",
+        str(out),
+    ]
 
 
 def test_interrupted_run_resumes_without_redoing(tmp_path, skip_branch_file, chain_file):
     out = tmp_path / "p.json"
     # The first model is quick; the second (a 224x224 VGG16) takes seconds: kill the run during it.
-    proc = subprocess.Popen(_profile_cmd(out, str(skip_branch_file), "vgg16"), cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        _profile_cmd(out, str(skip_branch_file), "vgg16"),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 60
         while not out.exists() and time.monotonic() < deadline and proc.poll() is None:
@@ -70,8 +88,15 @@ def test_interrupted_run_resumes_without_redoing(tmp_path, skip_branch_file, cha
     assert list(first["models"]) == ["skip_branch"]
 
     # Carry on with another quick model in place of VGG16: the first is kept as it was.
-    profile = profile_models([str(skip_branch_file), str(chain_file)], out, system="host", tier="edge",
-                             repeats=2, resume=True, progress=False)
+    profile = profile_models(
+        [str(skip_branch_file), str(chain_file)],
+        out,
+        system="host",
+        tier="edge",
+        repeats=2,
+        resume=True,
+        progress=False,
+    )
     assert [m.name for m in profile.models] == ["skip_branch", "chain"]
     again = json.loads(out.read_text())
     assert again["models"]["skip_branch"] == first["models"]["skip_branch"]
@@ -103,3 +128,53 @@ def test_threads_are_recorded(tmp_path, chain_file):
     prov = load_profile(out).provenance
     assert (prov.threads, prov.inter_op_threads) == (1, 1)
     assert "chain: 2 blocks" in done.stdout
+
+
+def test_resume_removes_and_reports_a_checkpoint_temp_file(tmp_path, chain_file, capsys):
+    from scission_opt.cli import main
+
+    out = tmp_path / "p.json"
+    args = [
+        "profile",
+        str(chain_file),
+        "--system",
+        "host",
+        "--tier",
+        "edge",
+        "--repeats",
+        "2",
+        "--no-progress",
+        "-o",
+        str(out),
+    ]
+    assert main(args) == 0
+    kept = out.read_text()
+    # What a run killed inside write_json_atomic leaves: the old file intact and a partial temporary one.
+    leftover = tmp_path / ".p.json.k1ll3d00.tmp"
+    leftover.write_text('{"format": "scission-opt/pro')
+    other = tmp_path / ".q.json.k1ll3d00.tmp"  # another file's temporary: not ours to remove
+    other.write_text("{")
+    capsys.readouterr()
+    assert main(args + ["--resume"]) == 0
+    captured = capsys.readouterr()
+    assert not leftover.exists() and other.exists()
+    assert f"removed {leftover}" in captured.err
+    assert "chain: kept from" in captured.out
+    assert json.loads(out.read_text()) == json.loads(kept)
+
+
+def test_resume_refuses_another_backend_and_old_files_read_as_tensorflow():
+    from scission_opt.profiler.measure import _resumable
+    from scission_opt.profiler.profile import Profile, Provenance, parse_profile
+
+    old = Profile("host", "edge", Provenance(cpu="c", backend="tensorflow", device="cpu"), source="p.json")
+    new = Profile("host", "edge", Provenance(cpu="c", backend="jax", device="cpu:0 cpu"))
+    with pytest.raises(ResumeMismatchError, match="provenance.backend: cannot resume"):
+        _resumable(old, new)
+    # A file written before backends existed has none of the new provenance fields: it was TensorFlow's.
+    data = old.to_dict()
+    for key in ("backend", "backend_version", "device", "method_detail"):
+        del data["provenance"][key]
+    prov = parse_profile(data, "old.json").provenance
+    assert (prov.backend, prov.device, prov.method_detail) == ("tensorflow", "", "")
+    assert "one tf.function per block" in Provenance(cpu="c", tensorflow="2.21.0").describe()
