@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from scission_opt import load_instance, solve
-from scission_opt.instance import FORMAT, parse_instance
+from scission_opt import load_instance, solve  # noqa: E402
+from scission_opt.instance import FORMAT, parse_instance  # noqa: E402
 
 MODELS = ("nasnet_mobile", "inception_v3", "densenet121")
 OBJECTIVES = ("latency", "energy", "bytes")
@@ -130,8 +130,20 @@ def generated(n: int, systems: int, seed: int):  # type: ignore[no-untyped-def]
     size = 600_000.0
     for v in range(n):
         size = max(1000.0, size * rng.uniform(0.97, 1.02))
-        inputs = [] if v == 0 else sorted({int(v - 1)} | {int(u) for u in rng.integers(max(0, v - 8), v, rng.integers(0, 3))})
-        nodes.append({"name": f"n{v}", "layers": [v, v], "inputs": inputs, "output_bytes": float(int(size)), "param_bytes": float(rng.integers(0, 200_000))})
+        inputs = (
+            []
+            if v == 0
+            else sorted({int(v - 1)} | {int(u) for u in rng.integers(max(0, v - 8), v, rng.integers(0, 3))})
+        )
+        nodes.append(
+            {
+                "name": f"n{v}",
+                "layers": [v, v],
+                "inputs": inputs,
+                "output_bytes": float(int(size)),
+                "param_bytes": float(rng.integers(0, 200_000)),
+            }
+        )
     tiers = ["device", "edge", "cloud"]
     speed = {"device": 1.0, "edge": 0.2, "cloud": 0.05}
     base = rng.uniform(1e-5, 2e-3, n)
@@ -139,15 +151,36 @@ def generated(n: int, systems: int, seed: int):  # type: ignore[no-untyped-def]
     for t in tiers:
         for k in range(systems):
             sys_list.append(
-                {"name": f"{t}{k}", "tier": t, "latency_s": list(base * speed[t] * rng.uniform(0.7, 1.3)), "compute_w": 4.0, "idle_w": 1.0, "memory_bytes": 2e9}
+                {
+                    "name": f"{t}{k}",
+                    "tier": t,
+                    "latency_s": list(base * speed[t] * rng.uniform(0.7, 1.3)),
+                    "compute_w": 4.0,
+                    "idle_w": 1.0,
+                    "memory_bytes": 2e9,
+                }
             )
     links = [
-        {"source": a["name"], "destination": b["name"], "latency_ms": float(rng.uniform(1, 30)), "bandwidth_mbps": float(rng.uniform(10, 200)), "tx_power_w": 1.5}
+        {
+            "source": a["name"],
+            "destination": b["name"],
+            "latency_ms": float(rng.uniform(1, 30)),
+            "bandwidth_mbps": float(rng.uniform(10, 200)),
+            "tx_power_w": 1.5,
+        }
         for a in sys_list
         for b in sys_list
         if tiers.index(a["tier"]) < tiers.index(b["tier"])
     ]
-    data = {"format": FORMAT, "name": f"dag{n}-s{systems}-seed{seed}", "provenance": "synthetic (benchmarks/dag_compare.py)", "model": {"name": "synthetic", "input_bytes": 600_000.0, "nodes": nodes}, "tiers": tiers, "systems": sys_list, "links": links}
+    data = {
+        "format": FORMAT,
+        "name": f"dag{n}-s{systems}-seed{seed}",
+        "provenance": "synthetic (benchmarks/dag_compare.py)",
+        "model": {"name": "synthetic", "input_bytes": 600_000.0, "nodes": nodes},
+        "tiers": tiers,
+        "systems": sys_list,
+        "links": links,
+    }
     return parse_instance(data)
 
 
@@ -158,28 +191,52 @@ def generated_rows(n: int) -> list[dict]:
         for name in ("dag-mincut", "dag-cpsat"):
             start = time.perf_counter()
             result = solve(instance, name, "latency", time_limit=120)
-            rows.append({"case": instance.name, "solver": name, "status": result.status.value, "objective": result.objective, "wall_s": time.perf_counter() - start})
-        constrained = instance.replace(constraints=instance.constraints.__class__(privacy_nodes=n // 10, upload_limit_bytes=(400_000.0, None, None)))
+            rows.append(
+                {
+                    "case": instance.name,
+                    "solver": name,
+                    "status": result.status.value,
+                    "objective": result.objective,
+                    "wall_s": time.perf_counter() - start,
+                }
+            )
+        constrained = instance.replace(
+            constraints=instance.constraints.__class__(
+                privacy_nodes=n // 10, upload_limit_bytes=(400_000.0, None, None)
+            )
+        )
         start = time.perf_counter()
         result = solve(constrained, "dag-cpsat", "energy", time_limit=120)
-        rows.append({"case": instance.name + " energy, privacy 10%, upload limit", "solver": "dag-cpsat", "status": result.status.value, "objective": result.objective, "wall_s": time.perf_counter() - start})
+        rows.append(
+            {
+                "case": instance.name + " energy, privacy 10%, upload limit",
+                "solver": "dag-cpsat",
+                "status": result.status.value,
+                "objective": result.objective,
+                "wall_s": time.perf_counter() - start,
+            }
+        )
         print(rows[-3:], flush=True)
     return rows
 
 
 def markdown(rows: list[dict], gen: list[dict]) -> str:
     lines = [
-        "| model | objective | blocks / layers | block optimum | DAG optimum | gain | DAG tensors per hop | dag-mincut s |",
+        "| model | objective | blocks / layers | block optimum | DAG optimum | gain | DAG tensors per hop "
+        "| dag-mincut s |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
-            f"| {r['model']} | {r['objective']} | {r['blocks']} / {r['layers']} | {r['block_optimum']:.6g} | {r['dag_optimum']:.6g} "
+            f"| {r['model']} | {r['objective']} | {r['blocks']} / {r['layers']} | {r['block_optimum']:.6g} "
+            f"| {r['dag_optimum']:.6g} "
             f"| {r['gain_pct']:.2f}% | {r['tensors_per_hop']} | {r['dag_mincut_s']:.3f} |"
         )
     if gen:
         lines += ["", "| generated case | solver | status | objective | wall s |", "|---|---|---|---|---|"]
-        lines += [f"| {g['case']} | {g['solver']} | {g['status']} | {g['objective']:.6g} | {g['wall_s']:.2f} |" for g in gen]
+        lines += [
+            f"| {g['case']} | {g['solver']} | {g['status']} | {g['objective']:.6g} | {g['wall_s']:.2f} |" for g in gen
+        ]
     return "\n".join(lines) + "\n"
 
 

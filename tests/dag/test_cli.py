@@ -34,7 +34,9 @@ def test_compare_has_every_dag_solver_agree(diamond_file: Path, capsys: pytest.C
     assert "DIFFERS" not in out
 
 
-def test_export_needs_a_layer_level_instance(diamond_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_needs_a_layer_level_instance(
+    diamond_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # the diamond's model name is not a Keras application: one error line, exit 2
     pytest.importorskip("keras")
     code = main(["solve", str(diamond_file), "--export-models", str(tmp_path / "parts")])
