@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from scission_opt import load_instance, solve
-from scission_opt.instance import FORMAT, parse_instance
+from scission_opt import load_instance, solve  # noqa: E402
+from scission_opt.instance import FORMAT, parse_instance  # noqa: E402
 
 MODELS = ("nasnet_mobile", "inception_v3", "densenet121")
 OBJECTIVES = ("latency", "energy", "bytes")
@@ -40,7 +40,11 @@ SCENARIOS = tuple((o, o, ()) for o in OBJECTIVES) + (
     # links 100x faster, and the first 40% of the layers must stay on trusted systems: the block
     # instance must round the private region up to a split point, the layer instance need not
     ("latency, 100x bandwidth, 40% of layers private", "latency", ()),
+    # the device may compute at most 30% of its all-device latency: a cut is forced early (dag-mincut
+    # hands this coupling constraint to dag-cpsat)
+    ("latency, device compute <= 30%", "latency", ()),
 )
+DEVICE_SHARE = 0.3
 PRIVATE_SHARE = 0.4
 OUT = ROOT / "benchmarks" / "results" / "dag"
 
@@ -77,17 +81,26 @@ def _fast_private(instance, blocks=None):  # type: ignore[no-untyped-def]
     return instance.replace(links=links, constraints=dataclasses.replace(instance.constraints, privacy_nodes=k))
 
 
-def _row(name: str, scenario: tuple, blocks, layers) -> dict:  # type: ignore[no-untyped-def]
+def _device_limit(instance, limit: float):  # type: ignore[no-untyped-def]
     import dataclasses
+
+    per_tier = (limit,) + (None,) * (instance.n_tiers - 1)
+    return instance.replace(constraints=dataclasses.replace(instance.constraints, compute_time_limit_s=per_tier))
+
+
+def _row(name: str, scenario: tuple, blocks, layers) -> dict:  # type: ignore[no-untyped-def]
 
     label, objective, required = scenario
     blocks, layers = _require(blocks, required), _require(layers, required)
     if "private" in label:
         blocks, layers = _fast_private(blocks), _fast_private(layers, blocks)
+    if "device compute" in label:
+        limit = DEVICE_SHARE * solve(blocks, "auto", "latency").objective
+        blocks, layers = _device_limit(blocks, limit), _device_limit(layers, limit)
 
     chain = solve(blocks, "auto", objective)
     start = time.perf_counter()
-    dag = solve(layers, "dag-mincut", objective)
+    dag = solve(layers, "dag-mincut", objective, time_limit=300)
     wall = time.perf_counter() - start
     row = {
         "model": name,
@@ -106,10 +119,7 @@ def _row(name: str, scenario: tuple, blocks, layers) -> dict:  # type: ignore[no
         "tensors_per_hop": [len(h.tensors) for h in dag.metrics.hops] if dag.metrics else [],
     }
     # no memory capacities: the cut alone, without the check against the capacities
-    free = layers.replace(systems=tuple(dataclasses.replace(s, memory_bytes=None) for s in layers.systems))
-    start = time.perf_counter()
-    solve(free, "dag-mincut", objective)
-    row["dag_mincut_no_memory_s"] = time.perf_counter() - start
+    row["dag_solver"] = dag.message or "dag-mincut"
     return row
 
 
@@ -120,8 +130,20 @@ def generated(n: int, systems: int, seed: int):  # type: ignore[no-untyped-def]
     size = 600_000.0
     for v in range(n):
         size = max(1000.0, size * rng.uniform(0.97, 1.02))
-        inputs = [] if v == 0 else sorted({int(v - 1)} | {int(u) for u in rng.integers(max(0, v - 8), v, rng.integers(0, 3))})
-        nodes.append({"name": f"n{v}", "layers": [v, v], "inputs": inputs, "output_bytes": float(int(size)), "param_bytes": float(rng.integers(0, 200_000))})
+        inputs = (
+            []
+            if v == 0
+            else sorted({int(v - 1)} | {int(u) for u in rng.integers(max(0, v - 8), v, rng.integers(0, 3))})
+        )
+        nodes.append(
+            {
+                "name": f"n{v}",
+                "layers": [v, v],
+                "inputs": inputs,
+                "output_bytes": float(int(size)),
+                "param_bytes": float(rng.integers(0, 200_000)),
+            }
+        )
     tiers = ["device", "edge", "cloud"]
     speed = {"device": 1.0, "edge": 0.2, "cloud": 0.05}
     base = rng.uniform(1e-5, 2e-3, n)
@@ -129,15 +151,36 @@ def generated(n: int, systems: int, seed: int):  # type: ignore[no-untyped-def]
     for t in tiers:
         for k in range(systems):
             sys_list.append(
-                {"name": f"{t}{k}", "tier": t, "latency_s": list(base * speed[t] * rng.uniform(0.7, 1.3)), "compute_w": 4.0, "idle_w": 1.0, "memory_bytes": 2e9}
+                {
+                    "name": f"{t}{k}",
+                    "tier": t,
+                    "latency_s": list(base * speed[t] * rng.uniform(0.7, 1.3)),
+                    "compute_w": 4.0,
+                    "idle_w": 1.0,
+                    "memory_bytes": 2e9,
+                }
             )
     links = [
-        {"source": a["name"], "destination": b["name"], "latency_ms": float(rng.uniform(1, 30)), "bandwidth_mbps": float(rng.uniform(10, 200)), "tx_power_w": 1.5}
+        {
+            "source": a["name"],
+            "destination": b["name"],
+            "latency_ms": float(rng.uniform(1, 30)),
+            "bandwidth_mbps": float(rng.uniform(10, 200)),
+            "tx_power_w": 1.5,
+        }
         for a in sys_list
         for b in sys_list
         if tiers.index(a["tier"]) < tiers.index(b["tier"])
     ]
-    data = {"format": FORMAT, "name": f"dag{n}-s{systems}-seed{seed}", "provenance": "synthetic (benchmarks/dag_compare.py)", "model": {"name": "synthetic", "input_bytes": 600_000.0, "nodes": nodes}, "tiers": tiers, "systems": sys_list, "links": links}
+    data = {
+        "format": FORMAT,
+        "name": f"dag{n}-s{systems}-seed{seed}",
+        "provenance": "synthetic (benchmarks/dag_compare.py)",
+        "model": {"name": "synthetic", "input_bytes": 600_000.0, "nodes": nodes},
+        "tiers": tiers,
+        "systems": sys_list,
+        "links": links,
+    }
     return parse_instance(data)
 
 
@@ -148,28 +191,52 @@ def generated_rows(n: int) -> list[dict]:
         for name in ("dag-mincut", "dag-cpsat"):
             start = time.perf_counter()
             result = solve(instance, name, "latency", time_limit=120)
-            rows.append({"case": instance.name, "solver": name, "status": result.status.value, "objective": result.objective, "wall_s": time.perf_counter() - start})
-        constrained = instance.replace(constraints=instance.constraints.__class__(privacy_nodes=n // 10, upload_limit_bytes=(400_000.0, None, None)))
+            rows.append(
+                {
+                    "case": instance.name,
+                    "solver": name,
+                    "status": result.status.value,
+                    "objective": result.objective,
+                    "wall_s": time.perf_counter() - start,
+                }
+            )
+        constrained = instance.replace(
+            constraints=instance.constraints.__class__(
+                privacy_nodes=n // 10, upload_limit_bytes=(400_000.0, None, None)
+            )
+        )
         start = time.perf_counter()
         result = solve(constrained, "dag-cpsat", "energy", time_limit=120)
-        rows.append({"case": instance.name + " energy, privacy 10%, upload limit", "solver": "dag-cpsat", "status": result.status.value, "objective": result.objective, "wall_s": time.perf_counter() - start})
+        rows.append(
+            {
+                "case": instance.name + " energy, privacy 10%, upload limit",
+                "solver": "dag-cpsat",
+                "status": result.status.value,
+                "objective": result.objective,
+                "wall_s": time.perf_counter() - start,
+            }
+        )
         print(rows[-3:], flush=True)
     return rows
 
 
 def markdown(rows: list[dict], gen: list[dict]) -> str:
     lines = [
-        "| model | objective | blocks / layers | block optimum | DAG optimum | gain | DAG tensors per hop | dag-mincut s |",
+        "| model | objective | blocks / layers | block optimum | DAG optimum | gain | DAG tensors per hop "
+        "| dag-mincut s |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
-            f"| {r['model']} | {r['objective']} | {r['blocks']} / {r['layers']} | {r['block_optimum']:.6g} | {r['dag_optimum']:.6g} "
+            f"| {r['model']} | {r['objective']} | {r['blocks']} / {r['layers']} | {r['block_optimum']:.6g} "
+            f"| {r['dag_optimum']:.6g} "
             f"| {r['gain_pct']:.2f}% | {r['tensors_per_hop']} | {r['dag_mincut_s']:.3f} |"
         )
     if gen:
         lines += ["", "| generated case | solver | status | objective | wall s |", "|---|---|---|---|---|"]
-        lines += [f"| {g['case']} | {g['solver']} | {g['status']} | {g['objective']:.6g} | {g['wall_s']:.2f} |" for g in gen]
+        lines += [
+            f"| {g['case']} | {g['solver']} | {g['status']} | {g['objective']:.6g} | {g['wall_s']:.2f} |" for g in gen
+        ]
     return "\n".join(lines) + "\n"
 
 

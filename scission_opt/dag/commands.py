@@ -47,8 +47,12 @@ def register(sub: Any) -> None:
     """Add ``graph-instance`` to the main parser's subparsers."""
     from ..argtypes import count
 
-    p = sub.add_parser("graph-instance", help="layer-level DAG instance (one node per Keras layer) from a block instance")
-    p.add_argument("instance", metavar="INSTANCE", help="a block instance of a Keras application (e.g. instances/densenet121.json)")
+    p = sub.add_parser(
+        "graph-instance", help="layer-level DAG instance (one node per Keras layer) from a block instance"
+    )
+    p.add_argument(
+        "instance", metavar="INSTANCE", help="a block instance of a Keras application (e.g. instances/densenet121.json)"
+    )
     p.add_argument("-o", "--output", required=True, metavar="INSTANCE.json")
     p.add_argument("--measure", action="store_true", help="share block latencies by per-layer times measured here")
     p.add_argument("--repeats", type=count, default=5, metavar="N", help="timed calls per layer (default 5)")

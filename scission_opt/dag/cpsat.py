@@ -16,7 +16,8 @@ The model (formulations/dag.md, "MIP") in the order data, variables, constraints
 
 Times, bytes, energy and costs are linear in these. CP-SAT needs integers: a limit row is
 rounded conservatively (coefficients up, limit with the evaluator's tolerance down, about
-2^-52 of its largest term per term, fewer bits for rows of over 250 terms so that no row can overflow), so every plan CP-SAT accepts passes the evaluator; the
+2^-52 of its largest term per term, fewer bits for rows of over 250 terms so that no row can
+overflow), so every plan CP-SAT accepts passes the evaluator; the
 objective is rounded to about 2^-40 of the sum of its largest terms, and the reported bound
 is lowered by the largest rounding error of a plan.
 """
@@ -148,7 +149,7 @@ class _DagModel:
         m.add_exactly_one(self.y[s] for s in self.cands[0])
         for t in range(1, T):
             m.add(sum(self.y[s] for s in self.cands[t]) == self.used[t])
-        for (v, s), var in self.z.items():
+        for (_, s), var in self.z.items():
             m.add_implication(var, self.y[s])
         for u, v in structure(inst).edges:
             self._add(sum(t * self.x[u][t] for t in range(T)) <= sum(t * self.x[v][t] for t in range(T)))
@@ -231,7 +232,9 @@ class _DagModel:
         self.out_bytes = float(sum(beta[v + 1] for v in structure(inst).outputs))
         self.hop_time = {pair: self._hop_time(pair, self.u[pair], self.hop_bytes[pair]) for pair in self.u}
         self.ret_time = {
-            pair: [(var, float(inst.hop_s(self.out_bytes, *pair)))] for pair, var in self.ret.items() if inst.has_link[pair]
+            pair: [(var, float(inst.hop_s(self.out_bytes, *pair)))]
+            for pair, var in self.ret.items()
+            if inst.has_link[pair]
         }
         self.latency = [term for row in self.compute for term in row]
         self.latency += [term for row in self.hop_time.values() for term in row]
@@ -345,7 +348,10 @@ class _DagModel:
         obj: list[tuple[Any, float]] = [(var, float(node[v, s])) for (v, s), var in self.z.items()]
         obj += [(self.y0[s] if self.tier_of[s] == 0 else self.y[s], float(seg[s])) for s in self.y]
         obj += [(var, float(terms.hop_fixed[pair])) for pair, var in self.u.items()]
-        obj += [(var, float(terms.hop_per_byte[s, s2]) * float(inst.boundary_bytes[b])) for (b, s, s2), var in self.q.items()]
+        obj += [
+            (var, float(terms.hop_per_byte[s, s2]) * float(inst.boundary_bytes[b]))
+            for (b, s, s2), var in self.q.items()
+        ]
         obj += [
             (var, float(terms.hop_fixed[s, o] + terms.hop_per_byte[s, o] * self.out_bytes))
             for (s, o), var in self.ret.items()

@@ -94,16 +94,28 @@ def cut_graph(instance: Instance, m: int) -> CutGraph:
                 inf_t.append(head)
                 inf_h.append(yv[c])
         _add(bt, bh, bk, bb, tail, head, ks, b)
-    cat = lambda parts: np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
     return CutGraph(m, next_id, cat(inf_t), cat(inf_h), cat(bt), cat(bh), cat(bk), cat(bb))
 
 
-def _add(bt: list[np.ndarray], bh: list[np.ndarray], bk: list[np.ndarray], bb: list[np.ndarray],
-         tail: np.ndarray, head: np.ndarray, ks: np.ndarray, b: int) -> None:
+def _add(
+    bt: list[np.ndarray],
+    bh: list[np.ndarray],
+    bk: list[np.ndarray],
+    bb: list[np.ndarray],
+    tail: np.ndarray,
+    head: np.ndarray,
+    ks: np.ndarray,
+    b: int,
+) -> None:
     bt.append(tail)
     bh.append(head)
     bk.append(ks)
     bb.append(np.full(ks.size, b))
+
+
+def cat(parts: list[np.ndarray]) -> np.ndarray:
+    """The parts end to end as int64 (empty when there are none)."""
+    return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -123,7 +135,7 @@ def min_labelling(
     ``unary`` is ``(n, m + 1)`` real costs, ``allowed`` its feasibility mask, ``per_byte`` the
     ``(m,)`` weights ``w_k``; costs are multiplied by ``scale`` and rounded to integers.
     """
-    from ortools.graph.python import max_flow  # type: ignore[import-untyped]
+    from ortools.graph.python import max_flow
 
     n, m = unary.shape[0], graph.m
     d = np.where(allowed, np.rint(np.where(allowed, unary, 0.0) * scale), FORBIDDEN).astype(np.int64)

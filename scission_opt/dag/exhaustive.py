@@ -78,7 +78,10 @@ class DagExhaustive:
         if instance.n_nodes > MAX_NODES:
             return f"more than {MAX_NODES} nodes; use dag-mincut or dag-cpsat"
         per_tier = max(sum(1 for s in instance.systems if s.tier == tier) for tier in instance.tiers)
-        if count_assignments(instance, MAX_PLANS // per_tier**instance.n_tiers + 1) * per_tier**instance.n_tiers > MAX_PLANS:
+        if (
+            count_assignments(instance, MAX_PLANS // per_tier**instance.n_tiers + 1) * per_tier**instance.n_tiers
+            > MAX_PLANS
+        ):
             return f"more than {MAX_PLANS} plans to enumerate; use dag-mincut or dag-cpsat"
         return None
 
@@ -110,4 +113,6 @@ class DagExhaustive:
                     heapq.heapreplace(best, item)
         if status is Status.FEASIBLE and not best:
             status = Status.TIME_LIMIT
-        return finish_dag(instance, objective, self.name, [p for _, _, p in best], status=status, started=started, top_k=top_k)
+        return finish_dag(
+            instance, objective, self.name, [p for _, _, p in best], status=status, started=started, top_k=top_k
+        )

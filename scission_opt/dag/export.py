@@ -47,7 +47,7 @@ def _parts(dag: LayerDag, tiers: tuple[int, ...]) -> list[dict[str, Any]]:
 
 def submodel(dag: LayerDag, layers: list[int], takes: list[int], gives: list[int], name: str) -> Any:
     """A Keras model computing ``gives`` from ``takes`` with ``layers`` (weights shared with the model)."""
-    import keras  # type: ignore[import-untyped]
+    import keras
 
     values: dict[int, Any] = {}
     inputs = []
@@ -113,7 +113,7 @@ def export_models(instance: Instance, plan: Plan, model: Any, directory: str | P
 
 def run_parts(manifest_path: str | Path, x: Any) -> list[Any]:
     """Run the exported parts in order on input ``x``; returns the model outputs."""
-    import keras  # type: ignore[import-untyped]
+    import keras
 
     manifest_path = Path(manifest_path)
     manifest = json.loads(manifest_path.read_text())

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import InvalidInstanceError
 
 if TYPE_CHECKING:  # pragma: no cover
-    import keras  # type: ignore[import-untyped]
+    import keras
 
 
 @dataclass(frozen=True)
@@ -76,14 +76,20 @@ def layer_dag(model: keras.Model, source: str = "model") -> LayerDag:
             if calls[pos] is not None:
                 raise InvalidInstanceError(f"layer {layers[pos].name!r} is called more than once", source, "model")
             if len(node.output_tensors) != 1:
-                raise InvalidInstanceError(f"layer {layers[pos].name!r} has {len(node.output_tensors)} outputs", source, "model")
+                raise InvalidInstanceError(
+                    f"layer {layers[pos].name!r} has {len(node.output_tensors)} outputs", source, "model"
+                )
             calls[pos] = node
     inputs: list[tuple[int, ...]] = [()]
     for pos in range(1, len(layers)):
         if calls[pos] is None:
-            raise InvalidInstanceError(f"layer {layers[pos].name!r} is not reached from the model input", source, "model")
+            raise InvalidInstanceError(
+                f"layer {layers[pos].name!r} is not reached from the model input", source, "model"
+            )
         readers = [position[id(t._keras_history[0])] for t in calls[pos].input_tensors]
         inputs.append(tuple(dict.fromkeys(readers)))
-    sizes = [_nbytes(fm.inputs[0], source)] + [_nbytes(calls[p].output_tensors[0], source) for p in range(1, len(layers))]
+    sizes = [_nbytes(fm.inputs[0], source)] + [
+        _nbytes(calls[p].output_tensors[0], source) for p in range(1, len(layers))
+    ]
     outputs = tuple(position[id(t._keras_history[0])] for t in fm.outputs)
     return LayerDag(fm, layers, tuple(calls), tuple(inputs), tuple(sizes), outputs)

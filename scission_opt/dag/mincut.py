@@ -27,6 +27,7 @@ import heapq
 import itertools
 import math
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -89,7 +90,7 @@ class DagMinCut:
 
     def is_available(self) -> bool:
         try:
-            from ortools.graph.python import max_flow  # type: ignore[import-untyped]  # noqa: F401
+            from ortools.graph.python import max_flow  # noqa: F401
         except ImportError:
             return False
         return True
@@ -122,7 +123,9 @@ class DagMinCut:
                 return replace(result, wall_time_s=time.perf_counter() - started) if coupling else result
             plans = [r.plan for r in result.plans]
             if result.status is Status.OPTIMAL and evaluate(instance, plans[0]).feasible:
-                return finish(instance, objective, self.name, plans, status=Status.OPTIMAL, started=started, bound=result.bound)
+                return finish(
+                    instance, objective, self.name, plans, status=Status.OPTIMAL, started=started, bound=result.bound
+                )
             why = "the cut's optimum breaks " + ", ".join(coupling)
         else:
             why = "a cut gives one plan"
@@ -130,7 +133,9 @@ class DagMinCut:
 
         budget = Budget(time_limit)
         result = DagCPSAT().solve(instance, objective, top_k=top_k, time_limit=budget.remaining_or_none())
-        return replace(result, solver=self.name, message=f"{why}: solved by dag-cpsat", wall_time_s=time.perf_counter() - started)
+        return replace(
+            result, solver=self.name, message=f"{why}: solved by dag-cpsat", wall_time_s=time.perf_counter() - started
+        )
 
     def _solve(self, instance: Instance, objective: Objective, started: float, time_limit: float | None) -> SolveResult:
         search = _Search(instance, Budget(time_limit))
@@ -246,7 +251,7 @@ def _plan(instance: Instance, choice: _Choice, labels: np.ndarray) -> Plan:
     return Plan.from_assignment(tiers, tuple(names))
 
 
-def _choices(instance: Instance, origin: int, terms: Terms):  # type: ignore[no-untyped-def]
+def _choices(instance: Instance, origin: int, terms: Terms) -> Iterator[_Choice]:
     """Every (set of used tiers, system per used later tier) for this origin, with its cut data."""
     c = instance.constraints
     T = instance.n_tiers
@@ -267,7 +272,12 @@ def _choices(instance: Instance, origin: int, terms: Terms):  # type: ignore[no-
 
 
 def _make_choice(
-    instance: Instance, terms: Terms, stops: tuple[int, ...], systems: tuple[int, ...], use_first: bool, out_bytes: float
+    instance: Instance,
+    terms: Terms,
+    stops: tuple[int, ...],
+    systems: tuple[int, ...],
+    use_first: bool,
+    out_bytes: float,
 ) -> _Choice | None:
     m = len(stops) - 1
     constant = 0.0

@@ -58,14 +58,22 @@ def _blocks(instance: Instance, n_layers: int) -> list[tuple[int, int]]:
     expected = 0
     for a, b in ranges:
         if a != expected:
-            raise InvalidInstanceError(f"block layers must run contiguously from 0; got {a} after {expected - 1}", instance.source, "model.nodes")
+            raise InvalidInstanceError(
+                f"block layers must run contiguously from 0; got {a} after {expected - 1}",
+                instance.source,
+                "model.nodes",
+            )
         expected = b + 1
     if expected != n_layers:
-        raise InvalidInstanceError(f"blocks cover {expected} layers, the model has {n_layers}", instance.source, "model.nodes")
+        raise InvalidInstanceError(
+            f"blocks cover {expected} layers, the model has {n_layers}", instance.source, "model.nodes"
+        )
     return ranges
 
 
-def graph_instance(instance: Instance, model: Any, layer_seconds: Sequence[float] | np.ndarray | None = None) -> Instance:
+def graph_instance(
+    instance: Instance, model: Any, layer_seconds: Sequence[float] | np.ndarray | None = None
+) -> Instance:
     """The layer-level DAG version of the block instance ``instance`` of ``model``.
 
     ``layer_seconds`` weights each layer within its block (default: parameter bytes plus output
@@ -74,7 +82,9 @@ def graph_instance(instance: Instance, model: Any, layer_seconds: Sequence[float
     dag = layer_dag(model, instance.source)
     n = len(dag.layers)
     blocks = _blocks(instance, n)
-    params = np.array([float(sum(np.prod(w.shape) * np.dtype(str(w.dtype)).itemsize for w in layer.weights)) for layer in dag.layers])
+    params = np.array(
+        [float(sum(np.prod(w.shape) * np.dtype(str(w.dtype)).itemsize for w in layer.weights)) for layer in dag.layers]
+    )
     if layer_seconds is None:
         weight = params + np.array(dag.output_bytes, dtype=float)
         how = "shared within each block in proportion to parameter + output bytes (no per-layer timing)"
@@ -82,7 +92,10 @@ def graph_instance(instance: Instance, model: Any, layer_seconds: Sequence[float
         raw = np.asarray(layer_seconds, dtype=float)
         floor = float(raw[1:].min()) if n > 1 else 0.0
         weight = np.maximum(raw - floor, 0.0)
-        how = "shared within each block in proportion to per-layer eager medians measured on this host, less their minimum"
+        how = (
+            "shared within each block in proportion to per-layer eager medians measured on this host, "
+            "less their minimum"
+        )
     share = np.zeros(n)
     block_of = np.zeros(n, dtype=np.int64)
     for i, (a, b) in enumerate(blocks):
@@ -126,7 +139,9 @@ def _layer_constraints(c: Constraints, blocks: list[tuple[int, int]]) -> Constra
     return dataclasses.replace(c, privacy_nodes=privacy, pins=pins, bans=bans)
 
 
-def block_check(instance: Instance, dag: LayerDag, layer_seconds: np.ndarray, repeats: int = 5) -> list[tuple[str, float, float]]:
+def block_check(
+    instance: Instance, dag: LayerDag, layer_seconds: np.ndarray, repeats: int = 5
+) -> list[tuple[str, float, float]]:
     """Per block: ``(name, sum of its layers' medians, the block called as one sub-model, median)``."""
     from ..dag.export import submodel
 

@@ -11,10 +11,10 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from scission_opt.dag.export import MANIFEST, export_models, run_parts
-from scission_opt.dag.keras_graph import layer_dag
-from scission_opt.instance import FORMAT, parse_instance
-from scission_opt.plan import Plan
+from scission_opt.dag.export import MANIFEST, export_models, run_parts  # noqa: E402
+from scission_opt.dag.keras_graph import layer_dag  # noqa: E402
+from scission_opt.instance import FORMAT, parse_instance  # noqa: E402
+from scission_opt.plan import Plan  # noqa: E402
 
 
 def _model():  # type: ignore[no-untyped-def]
@@ -42,8 +42,18 @@ def _instance(model):  # type: ignore[no-untyped-def]
     ]
     tiers = ["device", "edge", "cloud"]
     systems = [{"name": t, "tier": t, "latency_s": [0.001 * (3 - i)] * n} for i, t in enumerate(tiers)]
-    links = [{"source": a, "destination": b, "latency_ms": 1.0, "bandwidth_mbps": 10.0} for a, b in (("device", "edge"), ("edge", "cloud"), ("device", "cloud"))]
-    data = {"format": FORMAT, "name": "tiny-dag", "model": {"name": "tiny", "input_bytes": dag.output_bytes[0], "nodes": nodes}, "tiers": tiers, "systems": systems, "links": links}
+    links = [
+        {"source": a, "destination": b, "latency_ms": 1.0, "bandwidth_mbps": 10.0}
+        for a, b in (("device", "edge"), ("edge", "cloud"), ("device", "cloud"))
+    ]
+    data = {
+        "format": FORMAT,
+        "name": "tiny-dag",
+        "model": {"name": "tiny", "input_bytes": dag.output_bytes[0], "nodes": nodes},
+        "tiers": tiers,
+        "systems": systems,
+        "links": links,
+    }
     return parse_instance(data), dag
 
 
@@ -84,4 +94,6 @@ def test_a_plan_with_a_multi_tensor_cut_exports_several_inputs(tmp_path: Path) -
     parts = json.loads((tmp_path / MANIFEST).read_text())["parts"]
     assert len(parts) == 2 and len(parts[1]["inputs"]) >= 3 and parts[0]["outputs"] == parts[1]["inputs"]
     x = np.ones((1, 12, 12, 3), dtype="float32")
-    np.testing.assert_allclose(np.asarray(run_parts(tmp_path / MANIFEST, x)[0]), np.asarray(model(x)), rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(
+        np.asarray(run_parts(tmp_path / MANIFEST, x)[0]), np.asarray(model(x)), rtol=1e-5, atol=1e-5
+    )

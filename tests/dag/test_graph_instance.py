@@ -28,7 +28,7 @@ def mobilenet_v2():  # type: ignore[no-untyped-def]
 def test_block_latencies_are_shared_exactly_among_their_layers(mobilenet_v2) -> None:  # type: ignore[no-untyped-def]
     blocks, layers = mobilenet_v2
     assert not layers.is_chain and layers.n_nodes > blocks.n_nodes
-    for s, (sb, sl) in enumerate(zip(blocks.systems, layers.systems)):
+    for sb, sl in zip(blocks.systems, layers.systems):
         for node, lat in zip(blocks.nodes, sb.latency_s):
             a, b = node.layers
             assert sum(sl.latency_s[a : b + 1]) == pytest.approx(lat, rel=1e-9, abs=1e-15)
@@ -43,7 +43,9 @@ def test_dag_optimum_is_never_worse_than_the_block_optimum(mobilenet_v2, objecti
     assert dag.objective <= chain.objective * (1 + 1e-9) + 1e-12
     # the block optimum as a layer plan: same cost (one tensor crosses a block boundary)
     plan = chain.plan
-    tiers = [plan.tier_of_node(i) for i, node in enumerate(blocks.nodes) for _ in range(node.layers[0], node.layers[1] + 1)]
+    tiers = [
+        plan.tier_of_node(i) for i, node in enumerate(blocks.nodes) for _ in range(node.layers[0], node.layers[1] + 1)
+    ]
     as_layers = Plan.from_assignment(tiers, plan.systems)
     chain_m, layer_m = evaluate(blocks, plan), evaluate(layers, as_layers)
     assert layer_m.latency_s == pytest.approx(chain_m.latency_s, rel=1e-9)

@@ -23,7 +23,9 @@ from tests.dag.strategies import dags
 from tests.strategies import instances
 
 EXAMPLES = int(os.environ.get("SCISSION_FUZZ_EXAMPLES", "25"))
-SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(
+    max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
 ADDITIVE = ["latency", "energy", "bytes", "price"]
 
 
@@ -48,7 +50,9 @@ def _without_coupling(instance: Instance) -> Instance:
     c = instance.constraints
     for group in ("energy_budget", "upload_limits", "compute_time_limits", "compute_time_pct_limits", "deadline"):
         c = c.without(group, instance.n_tiers)
-    return instance.replace(constraints=c, systems=tuple(dataclasses.replace(s, memory_bytes=None) for s in instance.systems))
+    return instance.replace(
+        constraints=c, systems=tuple(dataclasses.replace(s, memory_bytes=None) for s in instance.systems)
+    )
 
 
 @SETTINGS
@@ -70,7 +74,9 @@ def test_mincut_with_coupling_constraints_matches_exhaustive(instance: Instance,
 @given(dags(max_nodes=6, max_tiers=3), st.sampled_from([*ADDITIVE, "throughput"]), st.integers(1, 3))
 def test_cpsat_matches_exhaustive_with_every_constraint(instance: Instance, name: str, k: int) -> None:
     objective = get_objective(name)
-    _agree(DagExhaustive().solve(instance, objective, top_k=k), DagCPSAT().solve(instance, objective, top_k=k), instance)
+    _agree(
+        DagExhaustive().solve(instance, objective, top_k=k), DagCPSAT().solve(instance, objective, top_k=k), instance
+    )
 
 
 @SETTINGS
@@ -94,7 +100,7 @@ def test_every_exhaustive_assignment_is_monotone_and_distinct(instance: Instance
     # every monotone assignment is there: compare with a brute filter of all T^n
     import itertools
 
-    if instance.n_tiers ** instance.n_nodes <= 3000:
+    if instance.n_tiers**instance.n_nodes <= 3000:
         every = {
             a
             for a in itertools.product(range(instance.n_tiers), repeat=instance.n_nodes)
