@@ -104,9 +104,7 @@ def shipped_cases(instances_dir: Path, *, limit: int | None = None) -> list[Case
     for path in paths:
         for constraints in CONSTRAINT_SETS:
             for top_k in (1, 5):
-                cases.append(
-                    Case("shipped", path.stem, constraints, top_k, path=str(path))
-                )
+                cases.append(Case("shipped", path.stem, constraints, top_k, path=str(path)))
     return cases
 
 
@@ -161,13 +159,11 @@ def synthetic_counts(case: Case) -> dict[str, int]:
     import math
 
     n, T, S = case.nodes, case.tiers, case.systems_per_tier
-    plans = S * sum(
-        math.comb(T - 1, k) * S**k * math.comb(n, k) for k in range(min(T - 1, n) + 1)
-    )
+    plans = S * sum(math.comb(T - 1, k) * S**k * math.comb(n, k) for k in range(min(T - 1, n) + 1))
     return {"plans": plans, "scission_scenarios": S**T * math.comb(n + T - 1, T - 1)}
 
 
-def build(case: Case) -> "Instance":
+def build(case: Case) -> Instance:
     """The instance a case solves (deterministic)."""
     from scission_opt.generate import generate
     from scission_opt.instance import load_instance
@@ -181,7 +177,7 @@ def build(case: Case) -> "Instance":
     return instance
 
 
-def binding_constraints(instance: "Instance", seed: int) -> "Instance":
+def binding_constraints(instance: Instance, seed: int) -> Instance:
     """Privacy + first-tier memory + first-tier upload + energy budget that bind.
 
     This is :func:`scission_opt.generate.with_binding_constraints`. A measured
@@ -196,32 +192,23 @@ def binding_constraints(instance: "Instance", seed: int) -> "Instance":
     first_systems = [s for s in instance.systems if s.tier == first]
     if not any(s.trusted for s in first_systems):
         instance = instance.replace(
-            systems=tuple(
-                dataclasses.replace(s, trusted=True) if s.tier == first else s
-                for s in instance.systems
-            )
+            systems=tuple(dataclasses.replace(s, trusted=True) if s.tier == first else s for s in instance.systems)
         )
     if all(s.compute_w is not None for s in first_systems):
         return with_binding_constraints(instance, seed)
     # No power data: the same recipe without the energy budget.
     no_power = instance.replace(
-        systems=tuple(
-            dataclasses.replace(s, compute_w=0.0) if s.tier == first else s
-            for s in instance.systems
-        )
+        systems=tuple(dataclasses.replace(s, compute_w=0.0) if s.tier == first else s for s in instance.systems)
     )
     constrained = with_binding_constraints(no_power, seed)
     c = dataclasses.replace(constrained.constraints, energy_budget_j=None)
     systems = tuple(
-        dataclasses.replace(s, compute_w=orig.compute_w)
-        for s, orig in zip(constrained.systems, instance.systems)
+        dataclasses.replace(s, compute_w=orig.compute_w) for s, orig in zip(constrained.systems, instance.systems)
     )
-    return constrained.replace(
-        constraints=c, systems=systems, name=constrained.name + "-no-energy"
-    )
+    return constrained.replace(constraints=c, systems=systems, name=constrained.name + "-no-energy")
 
 
-def describe(case: Case, instance: "Instance") -> dict[str, object]:
+def describe(case: Case, instance: Instance) -> dict[str, object]:
     """The figures of a case's instance that go into every result row."""
     from scission_opt.solvers.exhaustive import count_scenarios
 
@@ -233,11 +220,7 @@ def describe(case: Case, instance: "Instance") -> dict[str, object]:
         "systems": instance.n_systems,
         "systems_per_tier": max(len(c) for c in instance.candidates),
         "constraint_groups": "+".join(
-            (
-                ["memory"]
-                if any(s.memory_bytes is not None for s in instance.systems)
-                else []
-            )
+            (["memory"] if any(s.memory_bytes is not None for s in instance.systems) else [])
             + list(instance.constraints.groups(instance.n_tiers))
         )
         or "none",

@@ -1,6 +1,7 @@
 """Profile the runs behind the goals with pyinstrument: what dominates a solve.
 
-Usage (from a clone of the repository)::
+Usage (from a clone of the repository, with the ``bench`` extra installed:
+``pip install -e ".[bench]"``)::
 
     python benchmarks/profile.py                 # every target below -> benchmarks/results/profiles/*.txt
     python benchmarks/profile.py dp-densenet201-top5
@@ -73,7 +74,7 @@ TARGETS = {
 
 
 def profile(name: str, out: Path, seconds: float = 3.0) -> Path:
-    from pyinstrument import Profiler
+    from pyinstrument import Profiler  # the 'bench' extra: pip install -e ".[bench]"
 
     from scission_opt.objectives import get_objective
 
@@ -84,9 +85,7 @@ def profile(name: str, out: Path, seconds: float = 3.0) -> Path:
     instance = build(case)
     solver = _get_solver(solver_name)
     objective = get_objective("latency")
-    solver.solve(
-        instance, objective, top_k=case.top_k
-    )  # imports and caches out of the way
+    solver.solve(instance, objective, top_k=case.top_k)  # imports and caches out of the way
     profiler = Profiler(interval=0.0001)
     calls = 0
     started = time.perf_counter()
@@ -98,17 +97,16 @@ def profile(name: str, out: Path, seconds: float = 3.0) -> Path:
     path = out / f"{name}.txt"
     from scission_opt.io import write_text_atomic
 
-    header = f"# {name}: {case.family} {case.name} constraints={case.constraints} top_k={case.top_k} solver={solver_name}, {calls} calls\n"
-    write_text_atomic(
-        path, header + profiler.output_text(unicode=False, color=False, show_all=False)
+    header = (
+        f"# {name}: {case.family} {case.name} constraints={case.constraints} top_k={case.top_k} "
+        f"solver={solver_name}, {calls} calls\n"
     )
+    write_text_atomic(path, header + profiler.output_text(unicode=False, color=False, show_all=False))
     return path
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    p = argparse.ArgumentParser(
-        prog="python benchmarks/profile.py", description=__doc__.split("\n")[0]
-    )
+    p = argparse.ArgumentParser(prog="python benchmarks/profile.py", description=__doc__.split("\n")[0])
     p.add_argument(
         "targets",
         nargs="*",
@@ -126,6 +124,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     unknown = [t for t in args.targets if t not in TARGETS]
     if unknown:
         p.error(f"unknown target(s) {', '.join(unknown)}; known: {', '.join(TARGETS)}")
+    try:
+        import pyinstrument  # noqa: F401
+    except ImportError:
+        print('error: benchmarks/profile.py needs pyinstrument: pip install -e ".[bench]"', file=sys.stderr)
+        return 2
     for name in args.targets or TARGETS:
         print(profile(name, args.out, args.seconds), flush=True)
     return 0

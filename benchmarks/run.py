@@ -5,7 +5,10 @@ Usage (from a clone of the repository)::
     python benchmarks/run.py --quick          # small subset, < 1 minute; exit 1 if any solver disagrees
     python benchmarks/run.py                  # everything: shipped + synthetic grid + whole-process timing
     python benchmarks/run.py --resume         # go on after an interruption, skipping rows already in the CSV
-    python -m scission_opt bench [...]        # the same command
+
+The harness is repository tooling, not part of the installed package: run it
+from a clone (it puts the clone's root on ``sys.path`` to import itself as
+the package ``benchmarks``), or call :func:`main` from the clone's root.
 
 Results go to ``benchmarks/results/`` (``--quick``: ``benchmarks/results/quick/``):
 ``runs.csv`` (one row per case and solver, appended as runs complete),
@@ -49,6 +52,7 @@ from .families import (
     synthetic_counts,
 )
 from .measure import SOLVERS, Settings, Worker
+from .report import FLOAT_FIELDS, normalise
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "benchmarks" / "results"
@@ -57,7 +61,7 @@ RESULTS = REPO / "benchmarks" / "results"
 COLUMNS = (
     "family", "name", "constraints", "top_k", "solver", "status", "nodes", "tiers", "systems_per_tier", "systems",
     "constraint_groups", "plans", "scission_scenarios", "repeats", "time_median_s", "time_min_s", "peak_mem_bytes",
-    "objective", "objectives", "bound", "reference", "agrees", "note", "instance_sha",
+    "peak_rss_bytes", "objective", "objectives", "bound", "reference", "agrees", "note", "instance_sha",
 )  # fmt: skip
 
 FULL = Settings()
@@ -122,7 +126,7 @@ def _parse(rec: dict[str, str]) -> dict[str, Any]:
         "repeats",
     ):
         out[key] = int(rec[key]) if rec.get(key) else None
-    for key in ("time_median_s", "time_min_s", "peak_mem_bytes", "objective", "bound"):
+    for key in FLOAT_FIELDS:
         out[key] = float(rec[key]) if rec.get(key) else math.nan
     out["objectives"] = json.loads(rec["objectives"]) if rec.get("objectives") else []
     out["agrees"] = {"True": True, "False": False}.get(rec.get("agrees", ""))
@@ -132,9 +136,7 @@ def _parse(rec: dict[str, str]) -> dict[str, Any]:
 def write_rows(path: Path, rows: list[dict[str, Any]]) -> None:
     from scission_opt.io import write_text_atomic
 
-    write_text_atomic(
-        path, ",".join(COLUMNS) + "\n" + "".join(row_to_csv(r) for r in rows)
-    )
+    write_text_atomic(path, ",".join(COLUMNS) + "\n" + "".join(row_to_csv(r) for r in rows))
 
 
 def _append(path: Path, row: dict[str, Any]) -> None:
@@ -172,9 +174,7 @@ class Ledger:
         self.rows: list[dict[str, Any]] = []
         self.done: set[tuple[str, str, str, int, str]] = set()
         self.reference: dict[tuple[str, str, str, int], tuple[str, list[float]]] = {}
-        self.capped: dict[
-            tuple[str, str, str, int], list[tuple[int, int, int, str]]
-        ] = {}
+        self.capped: dict[tuple[str, str, str, int], list[tuple[int, int, int, str]]] = {}
         for row in rows:
             self.add(row)
 
@@ -184,12 +184,8 @@ class Ledger:
         self.done.add(key)
         if row["status"] in PROVEN and row["solver"] != "scission_baseline":
             # the first proven answer is the reference: exhaustive's, since it runs first
-            self.reference.setdefault(
-                case_key, (row["solver"], list(row["objectives"]))
-            )
-        if row["status"] in CAPPED or "MemoryError" in str(
-            row.get("note", "")
-        ):  # older rows: status "error"
+            self.reference.setdefault(case_key, (row["solver"], list(row["objectives"])))
+        if row["status"] in CAPPED or "MemoryError" in str(row.get("note", "")):  # older rows: status "error"
             size = (
                 row.get("nodes") or 0,
                 row.get("tiers") or 0,
@@ -216,9 +212,7 @@ class Ledger:
         """A smaller case of the same kind hit the cap: this one would too."""
         if case.family == "shipped":
             return None
-        for n, t, s, name in self.capped.get(
-            (case.family, solver, case.constraints, case.top_k), []
-        ):
+        for n, t, s, name in self.capped.get((case.family, solver, case.constraints, case.top_k), []):
             if n <= case.nodes and t <= case.tiers and s <= case.systems_per_tier:
                 return f"skipped: the smaller case {name} hit the cap"
         return None
@@ -326,7 +320,7 @@ def build_parser(prog: str = "python benchmarks/run.py") -> argparse.ArgumentPar
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    """The harness's options (shared with ``python -m scission_opt bench``)."""
+    """The harness's options."""
     p.add_argument(
         "--quick",
         action="store_true",
@@ -390,138 +384,160 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-q", "--quiet", action="store_true")
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run the harness; 0 when every solver agrees with its reference, 1 otherwise."""
-    from .report import write_report
-
+def _settings(args: argparse.Namespace) -> Settings:
     settings = QUICK if args.quick else FULL
     if args.time_cap is not None:
-        settings = replace(
-            settings,
-            time_cap_s=args.time_cap,
-            hard_cap_s=max(settings.hard_cap_s, 2.5 * args.time_cap),
-        )
-    out = args.out or (RESULTS / "quick" if args.quick else RESULTS)
-    out.mkdir(parents=True, exist_ok=True)
-    csv_path = out / "runs.csv"
-    if args.report_only:
-        import json as _json
+        settings = replace(settings, time_cap_s=args.time_cap, hard_cap_s=max(settings.hard_cap_s, 2.5 * args.time_cap))
+    return settings
 
-        machine_path = out / "machine.json"
-        machine = (
-            _json.loads(machine_path.read_text())
-            if machine_path.exists()
-            else machine_info()
-        )
-        write_report(out, read_rows(csv_path), machine, plot=not args.no_plot)
-        return 0
-    families = set(args.family or ("shipped", "synthetic", "process"))
-    solvers = [s for s in SOLVERS if not args.solver or s in args.solver]
 
-    if args.quick:
-        cases = quick_cases(args.instances)
-    else:
-        cases = shipped_cases(args.instances) + synthetic_cases()
+def _cases(args: argparse.Namespace, families: set[str]) -> list[Case]:
+    cases = quick_cases(args.instances) if args.quick else shipped_cases(args.instances) + synthetic_cases()
     cases = [c for c in cases if c.family in families]
     if args.max_nodes is not None:
         cases = [c for c in cases if c.family == "shipped" or c.nodes <= args.max_nodes]
+    return cases
 
-    # A shipped instance file that changed since a row was measured makes that row stale.
-    shas = {c.path: file_sha(c.path) for c in cases if c.family == "shipped"}
-    case_sha = {
-        (c.family, c.name): shas[c.path] for c in cases if c.family == "shipped"
-    }
-    previous = read_rows(csv_path) if args.resume else []
-    previous = [
-        r for r in previous
+
+def _earlier_machine(out: Path) -> dict[str, Any] | None:
+    path = out / "machine.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def _kept_rows(
+    args: argparse.Namespace, csv_path: Path, case_sha: dict[tuple[str, str], str]
+) -> tuple[list[dict[str, Any]], bool]:
+    """The rows of runs.csv that ``--resume`` keeps, and whether runs.csv must be rewritten to hold only them."""
+    if not args.resume:
+        return [], True
+    found = read_rows(csv_path)
+    kept = [
+        r for r in found
         if r["family"] not in args.rerun and r["solver"] not in args.rerun
         and (r["family"] != "shipped" or r.get("instance_sha") == case_sha.get((r["family"], r["name"])))
     ]  # fmt: skip
-    ledger = Ledger(previous)
-    write_rows(csv_path, previous)
-    machine = machine_info()
-    machine["settings"] = asdict(settings)
-    machine["command"] = args.command_line
-    if args.resume and (out / "machine.json").exists():
-        # the rows kept from earlier runs were measured then: keep their record
-        earlier = json.loads((out / "machine.json").read_text(encoding="utf-8"))
-        machine["earlier_runs"] = earlier.pop("earlier_runs", []) + [earlier]
-    say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
-    say(f"{len(cases)} cases x {len(solvers)} solvers -> {csv_path}")
+    with open(csv_path, encoding="utf-8") if csv_path.exists() else io.StringIO() as fh:
+        header = fh.readline().strip()
+    return kept, len(kept) != len(found) or header != ",".join(COLUMNS)
 
+
+def _measure(
+    cases: list[Case], solvers: list[str], settings: Settings, ledger: Ledger, csv_path: Path, say: Any,
+    case_sha: dict[tuple[str, str], str],
+) -> int:  # fmt: skip
+    """Run every (case, solver) the ledger lacks, appending each row to runs.csv; how many ran."""
     worker = Worker()
-    started = time.perf_counter()
+    new = 0
     try:
         for case in cases:
             for solver in solvers:
-                key = (*case.key, solver)
-                if key in ledger.done:
+                if (*case.key, solver) in ledger.done:
                     continue
                 skip = ledger.dominated(case, solver)
-                base = {
-                    **asdict(case),
-                    "solver": solver,
-                    "instance_sha": case_sha.get((case.family, case.name), ""),
-                }
+                base = {**asdict(case), "solver": solver, "instance_sha": case_sha.get((case.family, case.name), "")}
                 if skip:
                     if case.family != "shipped":
                         base.update(synthetic_counts(case))
                     row = {**base, "status": "skipped", "note": skip}
                 else:
                     row = {**base, **worker.run(case, solver, settings)}
+                row = normalise(row)
                 row["reference"], row["agrees"] = ledger.agreement(row)
                 ledger.add(row)
                 _append(csv_path, row)
                 say(_progress(row))
-        if "process" in families and not any(
-            r["family"] == "process" for r in ledger.rows
-        ):
-            for row in process_rows(3 if args.quick else 15):
-                ledger.add(row)
-                _append(csv_path, row)
-                say(_progress(row))
+                new += 1
     finally:
         worker.close()
-    machine["load_average_end"] = (
-        list(os.getloadavg()) if hasattr(os, "getloadavg") else None
-    )
-    machine["harness_wall_s"] = round(time.perf_counter() - started, 1)
-    write_rows(csv_path, ledger.rows)
-    write_report(out, ledger.rows, machine, plot=not args.no_plot)
-    differs = [r for r in ledger.rows if r.get("agrees") is False]
+    return new
+
+
+def _problems(rows: list[dict[str, Any]]) -> tuple[int, int]:
+    """Print disagreements and errors to stderr; their counts."""
+    differs = [r for r in rows if r.get("agrees") is False]
     for r in differs:
         print(f"DISAGREES: {r['family']} {r['name']} {r['constraints']} top-{r['top_k']} {r['solver']}: "
               f"{r['objectives']} vs {r['reference']}", file=sys.stderr)  # fmt: skip
-    errors = [
-        r
-        for r in ledger.rows
-        if r["status"] == "error" and "MemoryError" not in str(r.get("note"))
-    ]
+    errors = [r for r in rows if r["status"] == "error" and "MemoryError" not in str(r.get("note"))]
     for r in errors:
-        print(
-            f"ERROR: {r['family']} {r['name']} {r['solver']}: {r.get('note')}",
-            file=sys.stderr,
-        )
-    say(f"wrote {out}/runs.csv, results.md{'' if args.no_plot else ', time_vs_size.png'} in {time.perf_counter() - started:.1f} s; "
-        f"{len(differs)} disagreements, {len(errors)} errors")  # fmt: skip
+        print(f"ERROR: {r['family']} {r['name']} {r['solver']}: {r.get('note')}", file=sys.stderr)
+    return len(differs), len(errors)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the harness; 0 when every solver agrees with its reference, 1 otherwise.
+
+    With ``--resume`` and nothing left to measure, no file is rewritten: the
+    header of results.md and machine.json keep describing the runs that
+    measured the rows.
+    """
+    from .report import write_report
+
+    settings = _settings(args)
+    out = args.out or (RESULTS / "quick" if args.quick else RESULTS)
+    out.mkdir(parents=True, exist_ok=True)
+    csv_path = out / "runs.csv"
+    say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
+    if args.report_only:
+        write_report(out, read_rows(csv_path), _earlier_machine(out) or machine_info(), plot=not args.no_plot)
+        return 0
+    families = set(args.family or ("shipped", "synthetic", "process"))
+    solvers = [s for s in SOLVERS if not args.solver or s in args.solver]
+    cases = _cases(args, families)
+
+    # A shipped instance file that changed since a row was measured makes that row stale.
+    shas = {c.path: file_sha(c.path) for c in cases if c.family == "shipped"}
+    case_sha = {(c.family, c.name): shas[c.path] for c in cases if c.family == "shipped"}
+    previous, dropped = _kept_rows(args, csv_path, case_sha)
+    ledger = Ledger(previous)
+    if dropped:
+        write_rows(csv_path, previous)
+    machine = machine_info()
+    machine["settings"] = asdict(settings)
+    machine["command"] = args.command_line
+    earlier = _earlier_machine(out) if args.resume else None
+    if earlier is not None:
+        # the rows kept from earlier runs were measured then: keep their record
+        machine["earlier_runs"] = earlier.pop("earlier_runs", []) + [earlier]
+    say(f"{len(cases)} cases x {len(solvers)} solvers -> {csv_path}")
+
+    started = time.perf_counter()
+    new = _measure(cases, solvers, settings, ledger, csv_path, say, case_sha)
+    if "process" in families and not any(r["family"] == "process" for r in ledger.rows):
+        for row in process_rows(3 if args.quick else 15):
+            ledger.add(normalise(row))
+            _append(csv_path, row)
+            say(_progress(row))
+            new += 1
+    differs, errors = _problems(ledger.rows)
+    if new == 0 and args.resume and not dropped:
+        say(f"nothing to measure: every row is already in {csv_path}; no file rewritten")
+        return 1 if differs or errors else 0
+    if new == 0 and args.resume:
+        # rows were dropped but none measured: the earlier runs still measured every row kept
+        machine = _earlier_machine(out) or machine
+    else:
+        machine["load_average_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
+        machine["harness_wall_s"] = round(time.perf_counter() - started, 1)
+    write_rows(csv_path, ledger.rows)
+    write_report(out, ledger.rows, machine, plot=not args.no_plot)
+    say(f"wrote {out}/runs.csv, results.md{'' if args.no_plot else ', time_vs_size.png'} in "
+        f"{time.perf_counter() - started:.1f} s; {differs} disagreements, {errors} errors")  # fmt: skip
     return 1 if differs or errors else 0
 
 
 def _progress(row: dict[str, Any]) -> str:
     t = row.get("time_median_s")
-    timing = (
-        f"{t * 1000:10.3f} ms"
-        if isinstance(t, float) and not math.isnan(t)
-        else " " * 13
-    )
+    timing = f"{t * 1000:10.3f} ms" if isinstance(t, float) and not math.isnan(t) else " " * 13
     agree = {True: "agrees", False: "DIFFERS", None: ""}[row.get("agrees")]
     note = row.get("note") or ""
-    return f"{row['family']:9} {row['name']:18} {row['constraints']:7} top{row['top_k']} {row['solver']:17} {row['status']:13} {timing} {agree:7} {note[:70]}"
+    return (
+        f"{row['family']:9} {row['name']:18} {row['constraints']:7} top{row['top_k']} {row['solver']:17} "
+        f"{row['status']:13} {timing} {agree:7} {note[:70]}"
+    )
 
 
-def main(
-    argv: Sequence[str] | None = None, prog: str = "python benchmarks/run.py"
-) -> int:
+def main(argv: Sequence[str] | None = None, prog: str = "python benchmarks/run.py") -> int:
     """Parse ``argv`` (default ``sys.argv[1:]``) and run; ``prog`` names the command in help and results."""
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser(prog).parse_args(argv)

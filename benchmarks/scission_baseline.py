@@ -1,7 +1,9 @@
 """A Scission-style enumerator, for comparison only: a Python object per scenario, then filter and sort.
 
-Scission (see /work/shared/SCISSION.md) takes every (device, edge, cloud)
-system triple and every pair of split points, builds one record per scenario
+Scission (Lockhart et al., "Scission: Performance-driven and Context-aware
+Cloud-Edge Distribution of Deep Neural Networks", IEEE/ACM UCC 2020, arXiv
+2008.03523) takes every (device, edge, cloud) system triple and every pair of
+split points, builds one record per scenario
 with its latency summed block by block, filters the records by the user's
 criteria and sorts them. This module does the same for ``T`` tiers: every
 choice of one system per tier (Scission chooses a system even for a tier it
@@ -43,7 +45,7 @@ if TYPE_CHECKING:
 CLOCK_EVERY = 4096
 
 
-def count_scission_scenarios(instance: "Instance") -> int:
+def count_scission_scenarios(instance: Instance) -> int:
     """Scenarios Scission's enumeration builds: one system per tier times every set of split points."""
     n, T = instance.n_nodes, instance.n_tiers
     return math.prod(len(c) for c in instance.candidates) * math.comb(n + T - 1, T - 1)
@@ -54,9 +56,7 @@ class Scenario:
     """One configuration, as Scission keeps it: systems, block ranges, and its figures."""
 
     systems: tuple[int, ...]  # one system index per tier, used or not
-    bounds: tuple[
-        int, ...
-    ]  # T + 1 cut positions; tier t runs blocks bounds[t] .. bounds[t+1]-1
+    bounds: tuple[int, ...]  # T + 1 cut positions; tier t runs blocks bounds[t] .. bounds[t+1]-1
     compute_s: list[float]
     bytes_sent: list[float]  # per tier: bytes its system sends
     latency_s: float
@@ -64,18 +64,16 @@ class Scenario:
     memory_bytes: list[float]
     feasible: bool = True
 
-    def plan(self, instance: "Instance") -> Plan:
+    def plan(self, instance: Instance) -> Plan:
         names = tuple(
-            instance.systems[s].name
-            if t == 0 or self.bounds[t + 1] > self.bounds[t]
-            else None
+            instance.systems[s].name if t == 0 or self.bounds[t + 1] > self.bounds[t] else None
             for t, s in enumerate(self.systems)
         )
         return Plan(self.bounds, names)
 
 
 def _build(
-    instance: "Instance",
+    instance: Instance,
     lat: list[list[float]],
     params: list[float],
     act: list[float],
@@ -117,14 +115,12 @@ def _build(
             origin_tx_j += transfer * (0.0 if math.isnan(tx) else tx)
     first = instance.systems[origin]
     energy = (
-        (first.compute_w or 0.0) * compute[0]
-        + origin_tx_j
-        + first.idle_w * (latency - compute[0] - origin_transfer)
+        (first.compute_w or 0.0) * compute[0] + origin_tx_j + first.idle_w * (latency - compute[0] - origin_transfer)
     )
     return Scenario(systems, bounds, compute, sent, latency, energy, memory, feasible)
 
 
-def _passes(instance: "Instance", sc: Scenario) -> bool:
+def _passes(instance: Instance, sc: Scenario) -> bool:
     """Scission's filter step, for the criteria the benchmark families use."""
     if not sc.feasible:
         return False
@@ -137,25 +133,13 @@ def _passes(instance: "Instance", sc: Scenario) -> bool:
         if not used and t in c.tiers_required:
             return False
         system = instance.systems[sc.systems[t]]
-        if (
-            used
-            and system.memory_bytes is not None
-            and exceeds(sc.memory_bytes[t], system.memory_bytes)
-        ):
+        if used and system.memory_bytes is not None and exceeds(sc.memory_bytes[t], system.memory_bytes):
             return False
-        if c.upload_limit_bytes[t] is not None and exceeds(
-            sc.bytes_sent[t], c.upload_limit_bytes[t]
-        ):
+        if c.upload_limit_bytes[t] is not None and exceeds(sc.bytes_sent[t], c.upload_limit_bytes[t]):
             return False
-        if c.compute_time_limit_s[t] is not None and exceeds(
-            sc.compute_s[t], c.compute_time_limit_s[t]
-        ):
+        if c.compute_time_limit_s[t] is not None and exceeds(sc.compute_s[t], c.compute_time_limit_s[t]):
             return False
-        if (
-            c.privacy_nodes
-            and not system.trusted
-            and (t == 0 or (used and sc.bounds[t] < c.privacy_nodes))
-        ):
+        if c.privacy_nodes and not system.trusted and (t == 0 or (used and sc.bounds[t] < c.privacy_nodes)):
             return False
     return c.energy_budget_j is None or not exceeds(sc.energy_j, c.energy_budget_j)
 
@@ -168,7 +152,7 @@ class ScissionBaseline:
     def is_available(self) -> bool:
         return True
 
-    def unsupported(self, instance: "Instance", objective: "Objective") -> str | None:
+    def unsupported(self, instance: Instance, objective: Objective) -> str | None:
         if objective.name != "latency":
             return "the Scission-style baseline ranks by latency only"
         if not instance.is_chain:
@@ -176,18 +160,11 @@ class ScissionBaseline:
         if instance.return_output:
             return "returning the output is not modelled by the baseline"
         c = instance.constraints
-        if (
-            c.pins
-            or c.bans
-            or c.deadline_s is not None
-            or any(v is not None for v in c.compute_time_limit_pct)
-        ):
+        if c.pins or c.bans or c.deadline_s is not None or any(v is not None for v in c.compute_time_limit_pct):
             return "pins, bans, deadlines and percentage time limits are not modelled by the baseline"
         return None
 
-    def scenarios(
-        self, instance: "Instance", *, deadline: float | None = None
-    ) -> list[Scenario] | None:
+    def scenarios(self, instance: Instance, *, deadline: float | None = None) -> list[Scenario] | None:
         """Every scenario as an object (``None`` if ``deadline``, a ``perf_counter`` time, passes first)."""
         n, T = instance.n_nodes, instance.n_tiers
         lat = [list(map(float, row)) for row in instance.latency]
@@ -198,17 +175,11 @@ class ScissionBaseline:
         for systems in itertools.product(*instance.candidates):
             for cuts in itertools.combinations_with_replacement(range(n + 1), T - 1):
                 out.append(_build(instance, lat, params, act, beta, systems, cuts))
-                if (
-                    deadline is not None
-                    and len(out) % CLOCK_EVERY == 0
-                    and time.perf_counter() > deadline
-                ):
+                if deadline is not None and len(out) % CLOCK_EVERY == 0 and time.perf_counter() > deadline:
                     return None
         return out
 
-    def top(
-        self, instance: "Instance", k: int, *, deadline: float | None = None
-    ) -> list[Scenario] | None:
+    def top(self, instance: Instance, k: int, *, deadline: float | None = None) -> list[Scenario] | None:
         """The ``k`` fastest distinct feasible plans, after filtering and sorting every scenario."""
         every = self.scenarios(instance, deadline=deadline)
         if every is None:
@@ -228,8 +199,8 @@ class ScissionBaseline:
 
     def solve(
         self,
-        instance: "Instance",
-        objective: "Objective",
+        instance: Instance,
+        objective: Objective,
         *,
         top_k: int = 1,
         time_limit: float | None = None,

@@ -11,7 +11,10 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any, overload
 
-from .errors import InvalidInstanceError
+import numpy as np
+
+from .errors import InvalidInstanceError, quote, unsafe_char
+from .limits import MAX_NAME_CHARS, MAX_NUMBER
 
 _MISSING = object()
 
@@ -55,12 +58,12 @@ class Fields:
         return self.data[key]
 
     @overload
-    def object(self, key: str) -> "Fields": ...
+    def object(self, key: str) -> Fields: ...
 
     @overload
-    def object(self, key: str, default: None) -> "Fields | None": ...
+    def object(self, key: str, default: None) -> Fields | None: ...
 
-    def object(self, key: str, default: Any = _MISSING) -> "Fields | None":
+    def object(self, key: str, default: Any = _MISSING) -> Fields | None:
         """The sub-object at ``key``; ``None`` only when it is absent and ``default`` is ``None``."""
         value = self.raw(key, default)
         if value is None and default is None:
@@ -73,13 +76,27 @@ class Fields:
             return value
         return check_string(value, self.sub(key), self.source)
 
+    def text(self, key: str, default: Any = _MISSING) -> str:
+        """Free text (a provenance note): any length, may be empty, no control characters."""
+        value = self.raw(key, default)
+        if value == "" or (value is default and default is not _MISSING):
+            return value
+        return check_string(value, self.sub(key), self.source, limit=None)
+
     def boolean(self, key: str, default: Any = _MISSING) -> bool:
         value = self.raw(key, default)
         if not isinstance(value, bool):
             self.fail(f"must be true or false, got {_kind(value)}", self.sub(key))
         return value
 
-    def number(self, key: str, default: Any = _MISSING, *, positive: bool = False, maximum: float | None = None) -> float:
+    def number(
+        self,
+        key: str,
+        default: Any = _MISSING,
+        *,
+        positive: bool = False,
+        maximum: float | None = None,
+    ) -> float:
         value = self.raw(key, default)
         if value is default and default is not _MISSING:
             return value
@@ -105,13 +122,17 @@ class Fields:
             return values
         if length is not None and len(values) != length:
             self.fail(f"must have {length} entries (one per node), got {len(values)}", self.sub(key))
-        return [check_number(v, f"{self.sub(key)}[{i}]", self.source) for i, v in enumerate(values)]
+        check_numbers(values, self.sub(key), self.source)
+        return list(map(float, values))
 
     def done(self) -> None:
         """Reject fields that were never read: a typo must not pass silently."""
         unknown = sorted(set(self.data) - self._seen)
         if unknown:
-            self.fail(f"unknown field (known: {', '.join(sorted(self._seen))})", self.sub(unknown[0]))
+            self.fail(
+                f"unknown field (known: {', '.join(sorted(self._seen))})",
+                self.sub(unknown[0]),
+            )
 
 
 def _kind(value: Any) -> str:
@@ -120,9 +141,9 @@ def _kind(value: Any) -> str:
     if isinstance(value, bool):
         return "a boolean"
     if isinstance(value, (int, float)):
-        return repr(value)
+        return quote(value)
     if isinstance(value, str):
-        return f"the string {value!r}"
+        return f"the string {quote(value)}"
     if isinstance(value, Mapping):
         return "an object"
     if isinstance(value, Sequence):
@@ -130,35 +151,90 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
-def check_string(value: Any, field: str, source: str) -> str:
+def check_string(value: Any, field: str, source: str, *, limit: int | None = MAX_NAME_CHARS) -> str:
+    """A non-empty string without control characters, at most ``limit`` characters long."""
     if not isinstance(value, str) or not value:
         raise InvalidInstanceError(f"must be a non-empty string, got {_kind(value)}", source, field)
+    if limit is not None and len(value) > limit:
+        raise InvalidInstanceError(f"must be at most {limit} characters long, got {len(value)}", source, field)
+    bad = unsafe_char(value)
+    if bad is not None:
+        raise InvalidInstanceError(
+            f"must not contain control characters, got {quote(value[bad])} at character {bad} of {quote(value)}",
+            source,
+            field,
+        )
     return value
 
 
-def check_number(value: Any, field: str, source: str, *, positive: bool = False, maximum: float | None = None) -> float:
+def _as_float(value: Any, field: str, source: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InvalidInstanceError(f"must be a number, got {_kind(value)}", source, field)
-    value = float(value)
-    if math.isnan(value) or math.isinf(value):
-        raise InvalidInstanceError(f"must be finite, got {value}", source, field)
-    if positive and value <= 0:
-        raise InvalidInstanceError(f"must be > 0, got {value:g}", source, field)
-    if value < 0:
-        raise InvalidInstanceError(f"must be >= 0, got {value:g}", source, field)
-    if maximum is not None and value > maximum:
-        raise InvalidInstanceError(f"must be <= {maximum:g}, got {value:g}", source, field)
-    return value
+    try:
+        out = float(value)
+    except OverflowError:  # an integer past float range
+        out = math.inf if value > 0 else -math.inf
+    if math.isnan(out) or math.isinf(out):
+        raise InvalidInstanceError(
+            f"must be finite, got {_kind(value) if isinstance(value, int) else out}",
+            source,
+            field,
+        )
+    return out
+
+
+def check_number(
+    value: Any,
+    field: str,
+    source: str,
+    *,
+    positive: bool = False,
+    maximum: float | None = None,
+) -> float:
+    """A finite number >= 0 (> 0 when ``positive``), at most ``maximum`` and at most :data:`MAX_NUMBER`."""
+    out = _as_float(value, field, source)
+    if positive and out <= 0:
+        raise InvalidInstanceError(f"must be > 0, got {out:g}", source, field)
+    if out < 0:
+        raise InvalidInstanceError(f"must be >= 0, got {out:g}", source, field)
+    if maximum is not None and out > maximum:
+        raise InvalidInstanceError(f"must be <= {maximum:g}, got {out:g}", source, field)
+    if out > MAX_NUMBER:
+        raise InvalidInstanceError(
+            f"must be <= {MAX_NUMBER:g} (larger values overflow the cost model), got {out:g}",
+            source,
+            field,
+        )
+    return out
 
 
 def check_integer(value: Any, field: str, source: str, *, minimum: int = 0) -> int:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not math.isfinite(value)
-        or float(value) != int(value)
-    ):
+    """A whole number (an integral float is accepted) >= ``minimum`` and at most :data:`MAX_NUMBER`."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise InvalidInstanceError(f"must be an integer, got {_kind(value)}", source, field)
-    if value < minimum:
-        raise InvalidInstanceError(f"must be >= {minimum}, got {int(value)}", source, field)
+    out = _as_float(value, field, source)
+    if out != int(out):
+        raise InvalidInstanceError(f"must be an integer, got {_kind(value)}", source, field)
+    if out < minimum:
+        raise InvalidInstanceError(f"must be >= {minimum}, got {int(out)}", source, field)
+    if out > MAX_NUMBER:
+        raise InvalidInstanceError(f"must be <= {MAX_NUMBER:g}, got {out:g}", source, field)
     return int(value)
+
+
+def check_numbers(values: Sequence[Any], field: str, source: str | None) -> None:
+    """Every value a finite number in ``[0, MAX_NUMBER]``; names the first bad one.
+
+    A long list is checked with numpy in one pass; only a failing list is walked
+    one value at a time, to name the first bad entry.
+    """
+    try:
+        if not set(map(type, values)) <= {int, float, np.float64}:
+            raise TypeError
+        arr = np.asarray(values, dtype=float)
+        if arr.size == 0 or bool(np.all((arr >= 0) & (arr <= MAX_NUMBER))):  # NaN fails both comparisons
+            return
+    except (TypeError, ValueError, OverflowError):
+        pass
+    for i, v in enumerate(values):
+        check_number(v, f"{field}[{i}]", source or "")

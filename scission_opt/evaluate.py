@@ -11,13 +11,13 @@ from typing import Any
 
 import numpy as np
 
+from .checks import LIMIT_RTOL, Figures, exceeds, limit_slack, violations
 from .errors import InvalidInstanceError
 from .instance import Instance
 from .plan import Plan
+from .route import transfers
 
-#: Relative tolerance used when checking a metric against a limit.
-LIMIT_RTOL = 1e-9
-
+__all__ = ["LIMIT_RTOL", "Hop", "Metrics", "evaluate", "exceeds", "limit_slack"]
 
 @dataclass(frozen=True)
 class Hop:
@@ -30,6 +30,7 @@ class Hop:
     transfer_s: float  # bandwidth part
     time_s: float  # fixed latency + transfer
     returning: bool = False  # the final output sent back to the origin
+    tensors: tuple[int, ...] = ()  # DAG plans: every tensor (boundary numbering) the hop carries
 
 
 @dataclass(frozen=True)
@@ -100,140 +101,90 @@ class Metrics:
         }
 
 
-def limit_slack(limit: float) -> float:
-    """The largest value :func:`exceeds` still accepts for ``limit``; solvers prune with it."""
-    return limit * (1 + LIMIT_RTOL) + 1e-12
-
-
-def exceeds(value, limit):  # type: ignore[no-untyped-def]
-    """``value > limit`` up to :data:`LIMIT_RTOL`; works elementwise on arrays (solvers use it too)."""
-    return value > limit * (1 + LIMIT_RTOL) + 1e-12
-
-
 def evaluate(instance: Instance, plan: Plan) -> Metrics:
     """Compute every metric of ``plan`` on ``instance`` and list the constraints it breaks.
+
+    One model for chain and DAG plans (formulations/cost-model.md, formulations/dag.md): a
+    used tier runs its nodes as one call (its ``segment_overhead_s`` once, then the nodes'
+    net latencies); every hop sends all the tensors it carries as one transfer.
 
     Raises
     ------
     InvalidInstanceError
         If the plan does not fit the instance at all (wrong number of tiers,
-        unknown system, bounds out of range).
+        unknown system, bounds out of range, an edge going back).
     """
     problem = plan.check_shape(instance)
     if problem:
         raise InvalidInstanceError(problem, "plan")
-    T = instance.n_tiers
-    sidx = instance.system_index
-    lat = instance.latency
-    beta = instance.boundary_bytes
-    c = instance.constraints
-    violations: list[str] = []
-
-    compute = [0.0] * T
-    memory = [0.0] * T
-    price = 0.0
-    for t in range(T):
-        if not plan.used(t):
-            continue
-        s = sidx[plan.systems[t]]  # type: ignore[index]
-        r = plan.node_range(t)
-        # one call per segment: its fixed cost, then the nodes' net latencies
-        compute[t] = instance.systems[s].segment_overhead_s + float(lat[s, r.start : r.stop].sum())
-        memory[t] = float(instance.param_bytes[r.start : r.stop].sum() + instance.activation_bytes[r.start : r.stop].max())
-        price += instance.systems[s].price_per_s * compute[t]
-
-    stops = plan.stops()
-    hops: list[Hop] = []
-    upload = [0.0] * T
-
-    def add_hop(t_src: int, src: str, dst: str, boundary: int, returning: bool) -> None:
-        a, b = sidx[src], sidx[dst]
-        if not instance.has_link[a, b]:
-            violations.append(f"links: no link from {src} to {dst}")
-            hops.append(Hop(src, dst, boundary, float(beta[boundary]), float("inf"), float("inf"), returning))
-            return
-        nbytes = float(beta[boundary])
-        transfer = float(instance.transfer_s(nbytes, a, b))
-        hops.append(Hop(src, dst, boundary, nbytes, transfer, float(instance.link_latency_s[a, b]) + transfer, returning))
-        upload[t_src] += nbytes
-
-    for (t_prev, s_prev), (t_next, s_next) in zip(stops, stops[1:]):
-        add_hop(t_prev, s_prev, s_next, plan.bounds[t_next], False)
-    if instance.return_output and len(stops) > 1:
-        t_last, s_last = stops[-1]
-        add_hop(t_last, s_last, plan.origin, instance.n_nodes, True)
-
+    compute, memory, price = _tiers(instance, plan)
+    hops, upload, missing = _hops(instance, plan)
     latency = sum(compute) + sum(h.time_s for h in hops)
-    bytes_total = sum(h.bytes for h in hops)
-
-    origin = instance.systems[sidx[plan.origin]]
-    sent_s = sum(h.transfer_s for h in hops if h.source == plan.origin and not h.returning)
-    tx_j = sum(
-        h.transfer_s * float(instance.link_tx_w[sidx[h.source], sidx[h.destination]])
-        for h in hops
-        if h.source == plan.origin and not h.returning and np.isfinite(h.transfer_s)
-    )
-    energy = (origin.compute_w or 0.0) * compute[0] + tx_j + origin.idle_w * (latency - compute[0] - sent_s)
-    bottleneck = max([compute[t] for t in range(T) if plan.used(t)] + [h.time_s for h in hops] + [0.0])
-
-    # ---- constraints --------------------------------------------------------
-    for t, name in enumerate(plan.systems):
-        if name is None:
-            continue
-        if sidx[name] not in instance.candidates[t]:
-            violations.append(f"system_filters: {name} may not be chosen for tier {instance.tiers[t]}")
-    for t in range(T):
-        if not plan.used(t):
-            continue
-        system = instance.systems[sidx[plan.systems[t]]]  # type: ignore[index]
-        if system.memory_bytes is not None and exceeds(memory[t], system.memory_bytes):
-            violations.append(f"memory: {system.name} needs {memory[t]:.6g} bytes > {system.memory_bytes:.6g}")
-    if c.privacy_nodes:
-        if not origin.trusted:
-            violations.append(f"privacy: the raw input is born on untrusted {origin.name}")
-        for t in range(T):
-            r = plan.node_range(t)
-            if r and r.start < c.privacy_nodes and not instance.systems[sidx[plan.systems[t]]].trusted:  # type: ignore[index]
-                violations.append(f"privacy: node {r.start} runs on untrusted {plan.systems[t]}")
-    for node, t in c.pins:
-        if plan.tier_of_node(node) != t:
-            violations.append(f"pins: node {node} must run on tier {instance.tiers[t]}")
-    for node, t in c.bans:
-        if plan.tier_of_node(node) == t:
-            violations.append(f"bans: node {node} must not run on tier {instance.tiers[t]}")
-    for t in sorted(c.tiers_required):
-        if not plan.used(t):
-            violations.append(f"tier_usage: tier {instance.tiers[t]} must be used")
-    for t in sorted(c.tiers_forbidden):
-        if plan.used(t):
-            violations.append(f"tier_usage: tier {instance.tiers[t]} must not be used")
-    if c.energy_budget_j is not None and exceeds(energy, c.energy_budget_j):
-        violations.append(f"energy_budget: {energy:.6g} J > {c.energy_budget_j:.6g} J")
-    total_compute = sum(compute)
-    for t in range(T):
-        limit = c.upload_limit_bytes[t]
-        if limit is not None and exceeds(upload[t], limit):
-            violations.append(f"upload_limits: tier {instance.tiers[t]} sends {upload[t]:.6g} bytes > {limit:.6g}")
-        limit = c.compute_time_limit_s[t]
-        if limit is not None and exceeds(compute[t], limit):
-            violations.append(f"compute_time_limits: tier {instance.tiers[t]} computes {compute[t]:.6g} s > {limit:.6g} s")
-        pct = c.compute_time_limit_pct[t]
-        if pct is not None and exceeds(compute[t], pct / 100.0 * total_compute):
-            violations.append(
-                f"compute_time_pct_limits: tier {instance.tiers[t]} computes {compute[t]:.6g} s > {pct:g}% of {total_compute:.6g} s"
-            )
-    if c.deadline_s is not None and exceeds(latency, c.deadline_s):
-        violations.append(f"deadline: {latency:.6g} s > {c.deadline_s:.6g} s")
-
+    energy = _origin_energy(instance, plan, compute[0], hops, latency)
+    bottleneck = max([compute[t] for t in range(instance.n_tiers) if plan.used(t)] + [h.time_s for h in hops] + [0.0])
+    figures = Figures(tuple(compute), tuple(memory), tuple(upload), energy, latency, missing)
     return Metrics(
         latency_s=float(latency),
         compute_s=tuple(compute),
         hops=tuple(hops),
-        bytes_total=float(bytes_total),
+        bytes_total=float(sum(h.bytes for h in hops)),
         upload_bytes=tuple(upload),
         energy_j=float(energy),
         memory_bytes=tuple(memory),
         bottleneck_s=float(bottleneck),
         price=float(price),
-        violations=tuple(violations),
+        violations=violations(instance, plan, figures),
     )
+
+
+def _tiers(instance: Instance, plan: Plan) -> tuple[list[float], list[float], float]:
+    """Per tier: compute seconds and memory bytes; and the price of all compute."""
+    T, sidx = instance.n_tiers, instance.system_index
+    compute, memory, price = [0.0] * T, [0.0] * T, 0.0
+    for t in range(T):
+        if not plan.used(t):
+            continue
+        s = sidx[plan.systems[t]]  # type: ignore[index]
+        nodes = plan.node_range(t) if plan.assignment is None else np.array(plan.nodes_on(t), dtype=np.int64)
+        idx = slice(nodes.start, nodes.stop) if isinstance(nodes, range) else nodes
+        # one call per tier: its fixed cost, then the nodes' net latencies
+        compute[t] = instance.systems[s].segment_overhead_s + float(instance.latency[s, idx].sum())
+        memory[t] = float(instance.param_bytes[idx].sum() + instance.activation_bytes[idx].max())
+        price += instance.systems[s].price_per_s * compute[t]
+    return compute, memory, price
+
+
+def _hops(instance: Instance, plan: Plan) -> tuple[list[Hop], list[float], tuple[tuple[str, str], ...]]:
+    """The priced hops, the bytes each tier sends, and the hops that have no link."""
+    sidx, beta = instance.system_index, instance.boundary_bytes
+    hops: list[Hop] = []
+    upload = [0.0] * instance.n_tiers
+    missing: list[tuple[str, str]] = []
+    for tr in transfers(instance, plan):
+        a, b = sidx[tr.source], sidx[tr.destination]
+        nbytes = float(sum(float(beta[x]) for x in tr.tensors))
+        first = tr.tensors[0] if tr.tensors else -1
+        if not instance.has_link[a, b]:
+            missing.append((tr.source, tr.destination))
+            inf = float("inf")
+            hops.append(Hop(tr.source, tr.destination, first, nbytes, inf, inf, tr.returning, tr.tensors))
+            continue
+        transfer = float(instance.transfer_s(nbytes, a, b))
+        time_s = float(instance.link_latency_s[a, b]) + transfer
+        hops.append(Hop(tr.source, tr.destination, first, nbytes, transfer, time_s, tr.returning, tr.tensors))
+        upload[tr.source_tier] += nbytes
+    return hops, upload, tuple(missing)
+
+
+def _origin_energy(instance: Instance, plan: Plan, compute_0: float, hops: list[Hop], latency: float) -> float:
+    """First-tier energy: compute power while it computes, tx power while it sends, idle power otherwise."""
+    sidx = instance.system_index
+    origin = instance.systems[sidx[plan.origin]]
+    sent = [h for h in hops if h.source == plan.origin and not h.returning]
+    sent_s = sum(h.transfer_s for h in sent)
+    tx_j = sum(
+        h.transfer_s * float(instance.link_tx_w[sidx[h.source], sidx[h.destination]])
+        for h in sent
+        if np.isfinite(h.transfer_s)
+    )
+    return (origin.compute_w or 0.0) * compute_0 + tx_j + origin.idle_w * (latency - compute_0 - sent_s)

@@ -15,15 +15,15 @@ JSON: ``{"links": [{"source", "destination", "latency_ms", "bandwidth_mbps",
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from ._fields import Fields, check_number, check_string
-from .errors import InvalidInstanceError
-from .instance import Link
+from .errors import InvalidInstanceError, quote
 from .io import parse_json, read_text
+from .limits import MAX_NETWORK_BYTES
+from .problem import Link
 
 _COLUMNS = ("source", "destination", "ping_ms", "bandwidth_mbps", "tx_power_w")
 
@@ -38,7 +38,7 @@ def load_network(path: str | Path) -> tuple[Link, ...]:
         link given twice.
     """
     source = str(path)
-    text = read_text(path, encoding="utf-8-sig")
+    text = read_text(path, encoding="utf-8-sig", limit=MAX_NETWORK_BYTES)
     if source.lower().endswith(".json") or text.lstrip()[:1] in ("{", "["):
         links = parse_network_json(text, source)
     else:
@@ -47,17 +47,22 @@ def load_network(path: str | Path) -> tuple[Link, ...]:
     for i, link in enumerate(links):
         key = (link.source, link.destination)
         if key in seen:
-            raise InvalidInstanceError(f"link {link.source} -> {link.destination} given twice", source, f"links[{i}]")
+            raise InvalidInstanceError(
+                f"link {quote(link.source)} -> {quote(link.destination)} given twice", source, f"links[{i}]"
+            )
         seen[key] = i
     return links
 
 
 def parse_network_csv(text: str, source: str = "<network>") -> tuple[Link, ...]:
-    """Links from CSV text (see the module docstring)."""
+    """Links from CSV text (see the module docstring); any line ending (LF, CRLF, CR) is accepted."""
+    try:
+        # splitlines: CR-only files (old Mac exports) would be one long line to the csv module
+        parsed = list(enumerate(csv.reader(text.splitlines()), start=1))
+    except csv.Error as exc:  # a field past csv's 128 KiB limit, a NUL byte
+        raise InvalidInstanceError(f"not a network CSV: {exc}", source) from None
     rows = [
-        (n, row)
-        for n, row in enumerate(csv.reader(io.StringIO(text)), start=1)
-        if row and any(c.strip() for c in row) and not row[0].lstrip().startswith("#")
+        (n, row) for n, row in parsed if row and any(c.strip() for c in row) and not row[0].lstrip().startswith("#")
     ]
     if not rows:
         raise InvalidInstanceError("empty network file", source)
@@ -81,10 +86,12 @@ def parse_network_csv(text: str, source: str = "<network>") -> tuple[Link, ...]:
             try:
                 num = float(raw)
             except ValueError:
-                raise InvalidInstanceError(f"must be a number, got {raw!r}", source, f"line {n}.{col}") from None
+                raise InvalidInstanceError(f"must be a number, got {quote(raw)}", source, f"line {n}.{col}") from None
             nums.append(check_number(num, f"line {n}.{col}", source, positive=col == "bandwidth_mbps"))
         if (src, dst) in seen:
-            raise InvalidInstanceError(f"link {src} -> {dst} given twice (first on line {seen[src, dst]})", source, f"line {n}")
+            raise InvalidInstanceError(
+                f"link {quote(src)} -> {quote(dst)} given twice (first on line {seen[src, dst]})", source, f"line {n}"
+            )
         seen[src, dst] = n
         links.append(_link(src, dst, nums[0], nums[1], nums[2] if len(nums) > 2 else 0.0, source, f"line {n}"))
     return tuple(links)
@@ -127,6 +134,10 @@ def parse_network_json(text: str | Any, source: str = "<network>") -> tuple[Link
 
 
 def _link(src: str, dst: str, ping_ms: float, mbps: float, tx_w: float, source: str, where: str) -> Link:
-    if src == dst:
-        raise InvalidInstanceError("a link must join two different systems", source, where)
-    return Link(source=src, destination=dst, latency_ms=ping_ms, bandwidth_mbps=mbps, tx_power_w=tx_w)
+    """A checked :class:`Link`; a failing check names the file and the line or field."""
+    try:
+        return Link(source=src, destination=dst, latency_ms=ping_ms, bandwidth_mbps=mbps, tx_power_w=tx_w)
+    except InvalidInstanceError as exc:
+        if exc.field == "destination" and src == dst:
+            raise InvalidInstanceError(exc.detail, source, where) from None
+        raise InvalidInstanceError(exc.detail, source, f"{where}.{exc.field}" if exc.field else where) from None

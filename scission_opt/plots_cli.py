@@ -6,7 +6,7 @@ import argparse
 
 
 def cmd_plot_profile(args: argparse.Namespace) -> int:
-    from .cli import EXIT_OK
+    from .exitcodes import EXIT_OK
     from .instance import load_instance
     from .plots import plot_profile
 

@@ -14,6 +14,19 @@ if TYPE_CHECKING:
     from .instance import Instance
 
 
+#: A relative gap at or below this proves a plan optimal (the solvers' own tolerance is no finer).
+GAP_TOL = 1e-9
+
+
+def format_gap(gap: float) -> str:
+    """A relative gap as a percentage with enough digits that a non-zero gap never reads as 0."""
+    if gap <= 0:
+        return "0%"
+    pct = gap * 100
+    digits = max(2, 1 - math.floor(math.log10(pct)) + 1) if pct < 1 else 2
+    return f"{pct:.{min(digits, 12)}f}%"
+
+
 class Status(enum.Enum):
     """How a solve ended."""
 
@@ -70,6 +83,10 @@ class SolveResult:
     conflicts
         For infeasible instances, the names of constraint groups whose removal
         alone makes the instance feasible (see ``explain_infeasibility``).
+    method
+        The method that produced (and, when optimal, proved) the answer, e.g.
+        ``segment DP`` or ``Lagrangian bound + label setting``; empty when the
+        solver does not say.
     """
 
     status: Status
@@ -80,6 +97,7 @@ class SolveResult:
     wall_time_s: float = 0.0
     message: str = ""
     conflicts: tuple[str, ...] = field(default=())
+    method: str = ""
 
     def __post_init__(self) -> None:
         if self.status.has_plan and not self.plans:
@@ -110,9 +128,29 @@ class SolveResult:
             return math.nan
         return abs(self.objective - self.bound) / max(abs(self.objective), 1e-12)
 
-    def to_dict(self, instance: "Instance") -> dict[str, Any]:
+    @property
+    def proven(self) -> bool:
+        """Whether the best plan is proven optimal: status optimal, or a bound equal to it within :data:`GAP_TOL`."""
+        if self.status is Status.OPTIMAL:
+            return True
+        return self.status is Status.FEASIBLE and not math.isnan(self.gap) and self.gap <= GAP_TOL
+
+    def status_text(self) -> str:
+        """The status in words: ``optimal``; ``feasible, proven optimal by its bound``; or the gap with
+        enough digits to be non-zero; ``infeasible``; ``time_limit``."""
+        if self.status is not Status.FEASIBLE:
+            return self.status.value
+        if self.proven:
+            return "feasible, best plan proven optimal (the bound equals its objective)"
+        if math.isnan(self.gap):
+            return "feasible, not proven optimal (no bound)"
+        return f"feasible, not proven optimal: gap {format_gap(self.gap)}"
+
+    def to_dict(self, instance: Instance) -> dict[str, Any]:
         return {
             "status": self.status.value,
+            "proven_optimal": self.proven,
+            "method": self.method,
             "solver": self.solver,
             "objective_name": self.objective_name,
             "objective": None if math.isnan(self.objective) else self.objective,
@@ -122,7 +160,12 @@ class SolveResult:
             "message": self.message,
             "conflicts": list(self.conflicts),
             "plans": [
-                {"rank": i + 1, "objective": p.objective, "plan": p.plan.to_dict(instance), "metrics": p.metrics.to_dict()}
+                {
+                    "rank": i + 1,
+                    "objective": p.objective,
+                    "plan": p.plan.to_dict(instance),
+                    "metrics": p.metrics.to_dict(),
+                }
                 for i, p in enumerate(self.plans)
             ],
         }

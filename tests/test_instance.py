@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 from scission_opt import InvalidInstanceError, load_instance, parse_instance
 from scission_opt.cli import main
+from scission_opt.instance import Constraints, Link
 
 from .conftest import DATA
 
@@ -105,13 +107,99 @@ def test_defaults_trust_first_tier_only() -> None:
     assert instance.boundary_bytes.tolist() == [1000, 500, 250, 100]
 
 
-def test_dag_is_loaded_but_refused_by_solvers() -> None:
+def test_dag_is_loaded_refused_by_chain_solvers_and_solved_by_auto() -> None:
     from scission_opt import UnsupportedError, solve
 
     data = json.loads((DATA / "tiny.json").read_text())
     data["model"]["nodes"][2]["inputs"] = [0, 1]  # a skip connection
     instance = parse_instance(data)
     assert not instance.is_chain
-    for solver in ("exhaustive", "dp", "auto"):
+    for solver in ("exhaustive", "dp"):
         with pytest.raises(UnsupportedError, match="not a chain"):
             solve(instance, solver)
+    assert solve(instance).solver.startswith("dag-")  # auto takes a DAG solver
+
+
+# ---- one validated construction path: typed objects check themselves like the reader ----------------
+
+TYPED_CASES = {
+    # name: (change to the JSON document, change to the typed instance, field path, words)
+    "negative_latency": (
+        lambda d: d["systems"][0]["latency_s"].__setitem__(1, -0.1),
+        lambda i: i.replace(systems=(dataclasses.replace(i.systems[0], latency_s=(1.0, -0.1, 4.0)), *i.systems[1:])),
+        "latency_s[1]",
+        "must be >= 0, got -0.1",
+    ),
+    "unknown_link_system": (
+        lambda d: d["links"][0].__setitem__("destination", "nucc"),
+        lambda i: i.replace(links=(Link("pi", "nucc", 10, 0.008), *i.links[1:])),
+        "links[0].destination",
+        "unknown system 'nucc'",
+    ),
+    "duplicate_system": (
+        lambda d: d["systems"][2].__setitem__("name", "pi"),
+        lambda i: i.replace(systems=(*i.systems[:2], dataclasses.replace(i.systems[2], name="pi"))),
+        "systems[2].name",
+        "duplicate name 'pi'",
+    ),
+    "privacy_too_many": (
+        lambda d: d.__setitem__("constraints", {"privacy_nodes": 9}),
+        lambda i: i.replace(constraints=Constraints(privacy_nodes=9)),
+        "constraints.privacy_nodes",
+        "must be <= the number of nodes (3), got 9",
+    ),
+    "node_input_not_earlier": (
+        lambda d: d["model"]["nodes"][1].__setitem__("inputs", [2]),
+        lambda i: i.replace(nodes=(i.nodes[0], dataclasses.replace(i.nodes[1], inputs=(2,)), i.nodes[2])),
+        "model.nodes[1].inputs[0]",
+        "must name an earlier node (index < 1), got 2",
+    ),
+    "control_character": (
+        lambda d: d["tiers"].__setitem__(1, "ed\nge"),
+        lambda i: i.replace(tiers=("device", "ed\nge", "cloud")),
+        "tiers[1]",
+        "must not contain control characters",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TYPED_CASES))
+def test_typed_construction_fails_like_the_reader(case: str) -> None:
+    change_json, change_typed, field, words = TYPED_CASES[case]
+    data = json.loads((DATA / "tiny.json").read_text())
+    change_json(data)
+    with pytest.raises(InvalidInstanceError) as from_file:
+        parse_instance(data, "tiny.json")
+    with pytest.raises(InvalidInstanceError) as typed:
+        change_typed(load_instance(DATA / "tiny.json"))
+    assert from_file.value.detail == typed.value.detail
+    assert words in typed.value.detail
+    assert from_file.value.field is not None and typed.value.field is not None
+    assert from_file.value.field.endswith(field) and typed.value.field.endswith(field)
+
+
+def test_constraints_check_themselves() -> None:
+    with pytest.raises(InvalidInstanceError, match=r"constraints\.deadline_s: must be >= 0"):
+        Constraints(deadline_s=-1.0)
+    with pytest.raises(InvalidInstanceError, match=r"constraints\.compute_time_limit_pct\[0\]: must be <= 100"):
+        Constraints(compute_time_limit_pct=(150.0,))
+    with pytest.raises(InvalidInstanceError, match="both required and forbidden"):
+        Constraints(tiers_required=frozenset({1}), tiers_forbidden=frozenset({1}))
+
+
+def test_plan_count_matches_enumeration() -> None:
+    import itertools
+
+    from scission_opt.generate import generate
+
+    for n, tiers, systems, seed in [(1, 1, 1, 0), (3, 3, 1, 0), (5, 3, 2, 1), (6, 4, 3, 2)]:
+        inst = generate(n, tiers, systems, seed)
+        count = 0
+        for cuts in itertools.combinations_with_replacement(range(n + 1), tiers - 1):
+            bounds = (0, *cuts, n)
+            ways = len(inst.candidates[0])
+            for t in range(1, tiers):
+                if bounds[t + 1] > bounds[t]:
+                    ways *= len(inst.candidates[t])
+            count += ways
+        assert inst.plan_count == count

@@ -43,7 +43,7 @@ def test_json_forms(tmp_path):
         ("a,b,fast,2\n", "line 1.ping_ms: must be a number, got 'fast'"),
         ("a,b,-1,5\n", "line 1.ping_ms: must be >= 0"),
         ("a,b,1,inf\n", "line 1.bandwidth_mbps: must be finite"),
-        ("a,b,1,5\na,b,2,5\n", "line 2: link a -> b given twice (first on line 1)"),
+        ("a,b,1,5\na,b,2,5\n", "line 2: link 'a' -> 'b' given twice (first on line 1)"),
         ("a,a,1,5\n", "line 1: a link must join two different systems"),
     ],
 )

@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
+import dataclasses
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 pytest.importorskip("matplotlib")
+from matplotlib.colors import to_hex  # noqa: E402
 from PIL import Image  # noqa: E402  (a matplotlib dependency)
 
 from scission_opt.cli import main  # noqa: E402
 from scission_opt.errors import UnsupportedError  # noqa: E402
+from scission_opt.evaluate import evaluate  # noqa: E402
 from scission_opt.generate import generate  # noqa: E402
 from scission_opt.instance import Instance  # noqa: E402
 from scission_opt.plan import Plan  # noqa: E402
-from scission_opt.plots import plot_plan, plot_profile, plot_timeline  # noqa: E402
+from scission_opt.plots import (  # noqa: E402
+    MIN_SEGMENT_SHARE,
+    latency_origin,
+    plan_figure,
+    plot_plan,
+    plot_profile,
+    plot_timeline,
+    profile_figure,
+    tier_colour,
+)
 from scission_opt.solve import solve  # noqa: E402
 
 
@@ -115,6 +128,100 @@ def test_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 def test_plot_agrees_with_the_evaluator(tmp_path: Path) -> None:
     inst = generate(10, 3, 1, seed=7)
     result = solve(inst)
+    assert result.plan is not None and result.metrics is not None
     plot_plan(inst, result.plan, tmp_path / "best.svg")
     # The title states the evaluator's end-to-end latency.
     assert f"{result.metrics.latency_s:.4g} s end to end" in (tmp_path / "best.svg").read_text()
+
+
+# ---------------------------------------------------------------------------
+# Layout, read from the matplotlib figure objects (no pixel comparison)
+
+
+def _renderer(fig: Any) -> Any:
+    fig.draw_without_rendering()
+    return fig.canvas.get_renderer()
+
+
+def _overlap(a: Any, b: Any) -> bool:
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
+def test_profile_legend_with_many_systems_sits_outside_both_panels() -> None:
+    inst = generate(30, 3, 8, seed=1)  # 24 systems
+    fig = profile_figure(inst)
+    renderer = _renderer(fig)
+    (legend,) = fig.legends
+    assert not [ax.get_legend() for ax in fig.axes if ax.get_legend() is not None]
+    box = legend.get_window_extent(renderer)
+    assert len(legend.get_texts()) == inst.n_systems + 2
+    for ax in fig.axes:
+        assert not _overlap(box, ax.get_tightbbox(renderer)), ax.get_ylabel()
+    assert fig.bbox.contains(box.x0, box.y0) and fig.bbox.contains(box.x1, box.y1)
+    assert box.y1 < min(ax.get_window_extent(renderer).y0 for ax in fig.axes)  # below the panels
+
+
+def _with_provenance(inst: Instance, texts: list[str], instance_text: str) -> Instance:
+    systems = tuple(dataclasses.replace(s, provenance=t) for s, t in zip(inst.systems, texts))
+    return inst.replace(systems=systems, provenance=instance_text)
+
+
+def test_profile_title_says_where_the_latencies_came_from() -> None:
+    inst = generate(10, 3, 1, seed=1)
+    title = profile_figure(inst).axes[0].get_title()
+    assert "synthetic" in title and "measured" not in title
+    shipped_like = _with_provenance(
+        inst,
+        ["latency_s: measured on host A; other figures: a datasheet", "latency_s: measured on host B",
+         "latency_s: ESTIMATED (roofline model; the fixed cost measured on host B)"],
+        "made by the profiler",
+    )  # fmt: skip
+    fig = profile_figure(shipped_like)
+    assert "measured and estimated profile" in fig.axes[0].get_title()
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert sum("measured" in t for t in labels) == 2 and sum("estimated" in t for t in labels) == 1
+    bare = _with_provenance(inst, ["", "", ""], "")
+    assert "measured" not in profile_figure(bare).axes[0].get_title()
+    assert latency_origin(bare, bare.systems[0]) == "of unstated origin"
+
+
+def _crowded_plan() -> tuple[Instance, Plan]:
+    # five tiers, the middle three running one block each: four hops side by side
+    inst = generate(40, 5, 1, seed=2)
+    return inst, Plan((0, 20, 21, 22, 23, 40), tuple(s.name for s in inst.systems))
+
+
+@pytest.mark.parametrize("plan_of", ["crowded", "six tiers"])
+def test_plan_hop_labels_do_not_overlap(plan_of: str) -> None:
+    from matplotlib.text import Text
+
+    if plan_of == "crowded":
+        inst, plan = _crowded_plan()
+    else:
+        inst = generate(12, 6, 1, seed=2)
+        plan = Plan((0, 0, 1, 2, 3, 4, 12), tuple(s.name for s in inst.systems))
+    fig = plan_figure(inst, plan)
+    renderer = _renderer(fig)
+    (ax,) = fig.axes
+    labels = [t for t in ax.texts if "\u2192" in t.get_text()]
+    assert len(labels) == len(evaluate(inst, plan).hops) >= 4
+    boxes = [Text.get_window_extent(t, renderer) for t in labels]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not _overlap(a, b), (labels[boxes.index(a)].get_text(), labels[boxes.index(b)].get_text())
+    frame = ax.get_window_extent(renderer)
+    assert all(b.y1 <= frame.y1 + 1 for b in boxes)  # inside the axes: the y limit was raised to fit
+
+
+def test_plan_one_block_segment_stays_visible() -> None:
+    inst = generate(300, 3, 1, seed=2)
+    plan = Plan((0, 150, 151, 300), tuple(s.name for s in inst.systems))  # the edge runs one block
+    fig = plan_figure(inst, plan)
+    renderer = _renderer(fig)
+    (ax,) = fig.axes
+    frame = ax.get_window_extent(renderer)
+    for t in range(3):
+        patches = [p for p in ax.patches if to_hex(p.get_facecolor()) == tier_colour(t).lower()]
+        widest = max(p.get_window_extent(renderer).width for p in patches)
+        tallest = max(p.get_window_extent(renderer).height for p in patches)
+        assert widest >= MIN_SEGMENT_SHARE * 0.9 * frame.width and tallest >= 0.02 * frame.height, t

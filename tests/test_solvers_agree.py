@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from scission_opt.compare import objectives_agree
 from scission_opt.objectives import get_objective
 from scission_opt.solvers import get_solver
+from scission_opt.solvers.base import unsupported_by
 from scission_opt.solvers.exhaustive import Exhaustive
 
 from .conftest import OTHER_SOLVERS
@@ -29,7 +30,7 @@ def test_solver_matches_exhaustive(solver_name: str, data, objective_name: str, 
     instance = data.draw(instances(coupled=data.draw(st.booleans())))
     solver = get_solver(solver_name)
     objective = _objective(objective_name)
-    why = solver.unsupported(instance, objective)
+    why = unsupported_by(solver, instance, objective, top_k)
     if why is not None:
         assert isinstance(why, str) and why  # refused by name, never silently wrong
         event("refused")

@@ -1,8 +1,9 @@
 """Objectives: the plug-in protocol, the built-ins, and lookup by name."""
 
-from .base import AdditiveObjective, Objective, Terms, additive_value, is_additive
+from .base import AdditiveObjective, Needs, Objective, Terms, additive_value, is_additive, objective_needs
 from .builtin import BUILTIN, Bytes, Energy, Latency, Price, Throughput, Weighted, require_power
 from .registry import ENTRY_POINT_GROUP, get_objective, objective_names
+from .spec import ObjectiveSpec
 
 __all__ = [
     "AdditiveObjective",
@@ -11,7 +12,9 @@ __all__ = [
     "ENTRY_POINT_GROUP",
     "Energy",
     "Latency",
+    "Needs",
     "Objective",
+    "ObjectiveSpec",
     "Price",
     "Terms",
     "Throughput",
@@ -19,6 +22,7 @@ __all__ = [
     "additive_value",
     "get_objective",
     "is_additive",
+    "objective_needs",
     "objective_names",
     "require_power",
 ]

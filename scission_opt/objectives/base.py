@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeGuard, runtime_checkable
 
 import numpy as np
 
@@ -82,7 +82,7 @@ class Objective(Protocol):
         """Short name, shown in results."""
         ...
 
-    def value(self, instance: "Instance", plan: "Plan", metrics: "Metrics") -> float:
+    def value(self, instance: Instance, plan: Plan, metrics: Metrics) -> float:
         """The objective value of ``plan``, from the evaluator's ``metrics``."""
         ...
 
@@ -91,36 +91,92 @@ class Objective(Protocol):
 class AdditiveObjective(Objective, Protocol):
     """An objective that decomposes into node and hop costs (see :class:`Terms`)."""
 
-    def terms(self, instance: "Instance", origin: int | None) -> Terms:
+    def terms(self, instance: Instance, origin: int | None) -> Terms:
         """Cost arrays when the raw input is born on system ``origin``.
 
         ``origin`` is ``None`` when :meth:`depends_on_origin` is false.
         """
         ...
 
-    def depends_on_origin(self, instance: "Instance") -> bool:
+    def depends_on_origin(self, instance: Instance) -> bool:
         """Whether the terms change with the first-tier system that holds the raw input."""
         ...
 
 
-def is_additive(objective: Objective) -> bool:
+def is_additive(objective: Objective) -> TypeGuard[AdditiveObjective]:
+    """Whether ``objective`` supplies :class:`Terms` (so the DP and MIP solvers can take it)."""
     return isinstance(objective, AdditiveObjective)
 
 
-def additive_value(instance: "Instance", plan: "Plan", terms: Terms, metrics: "Metrics | None" = None) -> float:
-    """Sum an additive objective's terms along ``plan`` (plus the weighted bottleneck)."""
+@dataclass(frozen=True)
+class Needs:
+    """What an objective needs from an instance and from a solver, declared as data.
+
+    An objective may carry a ``needs`` attribute (or property) holding one of
+    these; :func:`objective_needs` reads it, and works it out for objectives
+    that do not declare it.
+
+    Attributes
+    ----------
+    power
+        It reads the first tier's ``compute_w`` (energy): every candidate
+        first-tier system must give it.
+    bottleneck
+        Its value contains the pipelined bottleneck (slowest stage or hop),
+        which is not a sum over segments: only solvers with the bottleneck
+        feature take it.
+    """
+
+    power: bool = False
+    bottleneck: bool = False
+
+    def __or__(self, other: Needs) -> Needs:
+        return Needs(self.power or other.power, self.bottleneck or other.bottleneck)
+
+
+def objective_needs(objective: Objective, instance: Instance | None = None) -> Needs:
+    """The objective's declared :class:`Needs`; for an undeclared additive objective, its terms decide.
+
+    An additive objective that declares nothing has a bottleneck term when its
+    terms carry a bottleneck weight (computed on ``instance``, when given).
+    """
+    declared: Any = getattr(objective, "needs", None)
+    if isinstance(declared, Needs):
+        return declared
+    if instance is None or not is_additive(objective):
+        return Needs()
+    try:
+        origin = None
+        if objective.depends_on_origin(instance) and instance.candidates[0]:
+            origin = instance.candidates[0][0]
+        weight = objective.terms(instance, origin).bottleneck_weight
+    except Exception:  # noqa: BLE001 - a plug-in that cannot build its terms here is refused later, by name
+        return Needs()
+    return Needs(bottleneck=bool(weight))
+
+
+def additive_value(instance: Instance, plan: Plan, terms: Terms, metrics: Metrics | None = None) -> float:
+    """Sum an additive objective's terms along ``plan`` (plus the weighted bottleneck).
+
+    Each used tier pays its segment cost once and its nodes' costs; each hop pays
+    ``hop_fixed`` once plus ``hop_per_byte`` times the bytes of every tensor it carries
+    (:func:`scission_opt.route.transfers`), for chain and DAG plans alike.
+    """
+    from ..route import transfers
+
     sidx = instance.system_index
     total = 0.0
     for t in range(instance.n_tiers):
         if plan.used(t):
             s = sidx[plan.systems[t]]  # type: ignore[index]
-            r = plan.node_range(t)
-            total += float(terms.segment_cost[s] + terms.node[r.start : r.stop, s].sum())
-    stops = plan.stops()
-    for (_, a), (t_next, b) in zip(stops, stops[1:]):
-        total += float(terms.hop[plan.bounds[t_next], sidx[a], sidx[b]])
-    if instance.return_output and len(stops) > 1:
-        total += float(terms.hop[instance.n_nodes, sidx[stops[-1][1]], sidx[plan.origin]])
+            nodes = plan.node_range(t) if plan.assignment is None else list(plan.nodes_on(t))
+            idx = slice(nodes.start, nodes.stop) if isinstance(nodes, range) else nodes
+            total += float(terms.segment_cost[s] + terms.node[idx, s].sum())
+    beta = terms.boundary_bytes
+    for tr in transfers(instance, plan):
+        a, b = sidx[tr.source], sidx[tr.destination]
+        nbytes = float(sum(float(beta[x]) for x in tr.tensors))
+        total += float(terms.hop_fixed[a, b] + terms.hop_per_byte[a, b] * nbytes)
     if terms.bottleneck_weight:
         if metrics is None:
             from ..evaluate import evaluate

@@ -12,7 +12,8 @@ The modules, one idea each:
 - :mod:`.progress`: a small progress bar on stderr;
 - :mod:`.estimate`: a roofline estimate of latencies for hardware one does not have;
 - :mod:`.build`: merging profiles, network and system properties into an instance;
-- :mod:`.ship`: regenerating the instances shipped in ``instances/``.
+- regenerating the instances shipped in ``instances/`` is repository tooling: ``python -m tools.ship``;
+- :mod:`.overhead`: the per-system segment fixed cost, fitted on whole-model times.
 
 TensorFlow (or JAX, or PyTorch) is imported only inside the functions that need
 it, never when this package is imported.

@@ -91,6 +91,7 @@ def cmd_build_instance(args: argparse.Namespace) -> int:
         args.output,
         systems_path=args.systems,
         name=args.name,
+        fit_overhead=args.fit_overhead,
     )
     print(
         f"wrote {args.output}: {instance.model}, {instance.n_nodes} nodes, tiers {', '.join(instance.tiers)}, "
@@ -159,6 +160,11 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--systems", default=None, metavar="SYSTEMS.json", help="memory, power, price, trust per system")
     p.add_argument("--name", default=None, help="instance name (default: the model's)")
+    p.add_argument(
+        "--fit-overhead", action="store_true",
+        help="give each system a segment fixed cost (seconds per contiguous segment) fitted on its profile's "
+        "whole-model times, and net its block latencies; a systems file's segment_overhead_s wins",
+    )  # fmt: skip
     p.add_argument("-o", "--output", required=True, metavar="INSTANCE.json")
     p.set_defaults(func=cmd_build_instance)
 

@@ -30,8 +30,15 @@ def _add_query_options(p: argparse.ArgumentParser) -> None:
         p.add_argument(
             f"--{tier}-time", metavar="S|P%", help=f"limit on {tier} compute time, seconds or percent of all compute"
         )
-    p.add_argument("-i", "--input-size", dest="input_mb", type=float, default=0.15, metavar="MB",
-                   help="raw input size in MB (default 0.15)")
+    p.add_argument(
+        "-i",
+        "--input-size",
+        dest="input_mb",
+        type=float,
+        default=0.15,
+        metavar="MB",
+        help="raw input size in MB (default 0.15)",
+    )
     p.add_argument(
         "--partial-network",
         action="store_true",
@@ -39,7 +46,7 @@ def _add_query_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _instance(args: argparse.Namespace) -> "Instance":
+def _instance(args: argparse.Namespace) -> Instance:
     from .convert import scission_instance
     from .criteria import apply_criteria
 
@@ -57,7 +64,7 @@ def _instance(args: argparse.Namespace) -> "Instance":
 def cmd_scission(args: argparse.Namespace) -> int:
     import sys
 
-    from ..cli import EXIT_INFEASIBLE, EXIT_OK
+    from ..exitcodes import EXIT_INFEASIBLE, EXIT_OK
     from ..solve import solve
     from .output import format_results
 
@@ -87,7 +94,7 @@ def cmd_scission(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def zero_time_note(instance: "Instance", result: "SolveResult") -> str | None:
+def zero_time_note(instance: Instance, result: SolveResult) -> str | None:
     """A note for results where a used edge or cloud tier computes 0 s (where Scission's own figures differ)."""
     ranks = [
         str(rank)
@@ -104,7 +111,7 @@ def zero_time_note(instance: "Instance", result: "SolveResult") -> str | None:
 
 
 def cmd_import_scission(args: argparse.Namespace) -> int:
-    from ..cli import EXIT_OK
+    from ..exitcodes import EXIT_OK
 
     instance = _instance(args)
     instance.save(args.output)
@@ -129,7 +136,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--result-count", type=count, default=5, metavar="K", help="how many results (default 5)")
     p.add_argument("--time-limit", type=positive, default=None, metavar="S", help="solver wall-clock limit, seconds")
     p.add_argument("--plot", metavar="FILE", help="write a chart of the best plan (.png or .svg)")
-    p.add_argument("--timeline", metavar="FILE", help="write a timeline of one inference with the best plan (.png or .svg)")
+    p.add_argument(
+        "--timeline", metavar="FILE", help="write a timeline of one inference with the best plan (.png or .svg)"
+    )
     p.set_defaults(func=cmd_scission)
 
     p = subparsers.add_parser(

@@ -10,11 +10,14 @@ choice of one system per tier here. Scission records no parameter sizes, so
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InvalidInstanceError
-from ..instance import FORMAT, Instance, parse_instance
+from .._fields import check_string
+from ..errors import InvalidInstanceError, quote
+from ..instance import Instance, Link, Node, System
+from ..limits import MAX_BENCHMARK_FILES, MAX_BENCHMARK_FOLDER_BYTES, MIB
 from ..network import load_network, missing_pairs
 from .pickles import LayerBenchmark, load_benchmark_file
 
@@ -50,22 +53,30 @@ def load_benchmarks(folder: str | Path) -> list[BenchmarkFile]:
     if not folder.is_dir():
         raise InvalidInstanceError("no such benchmark folder", str(folder))
     entries: list[tuple[int, str, Path]] = []
-    for path in sorted(folder.iterdir()):
-        if path.suffix != ".dat" or not path.is_file():
-            continue
+    total = 0
+    for path in sorted(p for p in folder.iterdir() if p.suffix == ".dat" and p.is_file()):
         tier, sep, system = path.stem.partition("-")
         if not sep or tier not in SCISSION_TIERS or not system:
             raise InvalidInstanceError(
                 f"benchmark file names must be <tier>-<system>.dat with tier one of {', '.join(SCISSION_TIERS)}",
                 str(path),
             )
+        check_string(system, "system name (from the file name)", str(path))
         entries.append((SCISSION_TIERS.index(tier), system, path))
+        total += path.stat().st_size
+        if len(entries) > MAX_BENCHMARK_FILES or total > MAX_BENCHMARK_FOLDER_BYTES:
+            raise InvalidInstanceError(
+                f"more than {MAX_BENCHMARK_FILES} benchmark files or {MAX_BENCHMARK_FOLDER_BYTES / MIB:g} MiB "
+                "in one folder",
+                str(folder),
+            )
     entries.sort()
     seen: dict[str, Path] = {}
     for _, system, path in entries:
         if system in seen:
             raise InvalidInstanceError(
-                f"system name {system!r} also used by {seen[system].name}; the network CSV could not tell them apart",
+                f"system name {quote(system)} also used by {seen[system].name}; the network CSV could not tell "
+                "them apart",
                 str(path),
             )
         seen[system] = path
@@ -127,48 +138,32 @@ def scission_instance(
     links = tuple(lk for lk in links if lk.source in names and lk.destination in names)
 
     reference = blocks[files[0].system]
-    document = {
-        "format": FORMAT,
-        "name": f"scission-{model}",
-        "provenance": (
+    return Instance(
+        name=f"scission-{model}",
+        model=model,
+        input_bytes=input_mb * 1e6,
+        nodes=tuple(
+            Node(f"block{i}", (b.input_layer, b.output_layer), (i - 1,) if i else (), float(b.output_size), 0.0)
+            for i, b in enumerate(reference)
+        ),
+        tiers=SCISSION_TIERS,
+        systems=tuple(
+            System(
+                name=f.system,
+                tier=f.tier,
+                latency_s=tuple(b.second_prediction for b in blocks[f.system]),
+                trusted=f.tier == SCISSION_TIERS[0],
+                provenance=f"Scission benchmark {f.path.name}: second_prediction per block",
+            )
+            for f in files
+        ),
+        links=tuple(Link(lk.source, lk.destination, lk.latency_ms, lk.bandwidth_mbps) for lk in links),
+        provenance=(
             f"converted from Scission benchmark files in {Path(folder)} and network {Path(network_csv).name}; "
             f"raw input {input_mb:g} MB; param_bytes are 0 because Scission does not record parameter sizes"
         ),
-        "model": {
-            "name": model,
-            "input_bytes": input_mb * 1e6,
-            "nodes": [
-                {
-                    "name": f"block{i}",
-                    "layers": [b.input_layer, b.output_layer],
-                    "output_bytes": b.output_size,
-                    "param_bytes": 0,
-                }
-                for i, b in enumerate(reference)
-            ],
-        },
-        "tiers": list(SCISSION_TIERS),
-        "systems": [
-            {
-                "name": f.system,
-                "tier": f.tier,
-                "trusted": f.tier == SCISSION_TIERS[0],
-                "provenance": f"Scission benchmark {f.path.name}: second_prediction per block",
-                "latency_s": [b.second_prediction for b in blocks[f.system]],
-            }
-            for f in files
-        ],
-        "links": [
-            {
-                "source": lk.source,
-                "destination": lk.destination,
-                "latency_ms": lk.latency_ms,
-                "bandwidth_mbps": lk.bandwidth_mbps,
-            }
-            for lk in links
-        ],
-    }
-    return parse_instance(document, f"{folder} ({model})")
+        source=f"{folder} ({model})",
+    )
 
 
 def _blocks(files: list[BenchmarkFile], model: str) -> dict[str, tuple[LayerBenchmark, ...]]:
@@ -177,11 +172,13 @@ def _blocks(files: list[BenchmarkFile], model: str) -> dict[str, tuple[LayerBenc
     reference: BenchmarkFile | None = None
     for f in files:
         if model not in f.models:
-            known = ", ".join(sorted(f.models)) or "none"
-            raise InvalidInstanceError(f"no benchmark for model {model!r} (models in this file: {known})", str(f.path))
+            raise InvalidInstanceError(
+                f"no benchmark for model {quote(model)} (models in this file: {_names(f.models)})",
+                str(f.path),
+            )
         blocks = f.models[model]
         if not blocks:
-            raise InvalidInstanceError(f"model {model!r} has no blocks", str(f.path))
+            raise InvalidInstanceError(f"model {quote(model)} has no blocks", str(f.path))
         if reference is None:
             reference = f
         else:
@@ -190,9 +187,15 @@ def _blocks(files: list[BenchmarkFile], model: str) -> dict[str, tuple[LayerBenc
             ref_layout = [(b.input_layer, b.output_layer) for b in ref]
             if layout != ref_layout:
                 raise InvalidInstanceError(
-                    f"model {model!r} is split into different blocks than in {reference.path.name} "
-                    f"({len(layout)} vs {len(ref_layout)} blocks); benchmark every machine with the same Scission version",
+                    f"model {quote(model)} is split into different blocks than in {reference.path.name} "
+                    f"({len(layout)} vs {len(ref_layout)} blocks); "
+                    "benchmark every machine with the same Scission version",
                     str(f.path),
                 )
         out[f.system] = blocks
     return out
+
+
+def _names(models: Mapping[str, object]) -> str:
+    """The model names of a file, bounded and escaped for a message."""
+    return ", ".join(quote(m)[1:-1] for m in sorted(models)) or "none"

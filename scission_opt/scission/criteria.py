@@ -110,6 +110,21 @@ def parse_megabytes(text: str, option: str) -> float:
     return value * 1e6
 
 
+def _upload_limits(
+    instance: Instance, upload: list[float | None], upload_mb: Mapping[str, str | float | None] | None
+) -> None:
+    """Set ``upload[t]`` in bytes from each tier's MB (a number or its text)."""
+    for tier, value in (upload_mb or {}).items():
+        if value is None:
+            continue
+        t = _tier(instance, tier)
+        option = f"--{tier}-upload"
+        limit = value * 1e6 if isinstance(value, (int, float)) else parse_megabytes(value, option)
+        if not math.isfinite(limit) or limit < 0:
+            raise InvalidInstanceError(f"must be >= 0 MB, got {value}", option)
+        upload[t] = limit
+
+
 def apply_criteria(
     instance: Instance,
     criteria: Mapping[str, str | None] | None = None,
@@ -168,14 +183,7 @@ def apply_criteria(
         if t in required and t in forbidden:
             raise InvalidInstanceError(f"tier {tier} cannot be both required (!-1) and forbidden (-1)", parsed.option)
 
-    for tier, value in (upload_mb or {}).items():
-        if value is None:
-            continue
-        t = _tier(instance, tier)
-        option = f"--{tier}-upload"
-        upload[t] = value * 1e6 if isinstance(value, (int, float)) else parse_megabytes(value, option)
-        if not math.isfinite(upload[t]) or upload[t] < 0:  # type: ignore[operator]
-            raise InvalidInstanceError(f"must be >= 0 MB, got {value}", option)
+    _upload_limits(instance, upload, upload_mb)
 
     for tier, text in (time_limit or {}).items():
         if text is None:

@@ -73,7 +73,7 @@ def benchmark_bytes(model: str, blocks: tuple[tuple[int, int, int], ...], second
         return pickle.dumps({model: records}, protocol=3)
     finally:
         if saved is _MISSING:
-            del main.LayerBenchmark  # type: ignore[attr-defined]
+            del main.LayerBenchmark
         else:
             main.LayerBenchmark = saved  # type: ignore[attr-defined]
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from ..result import SolveResult
 
 
-def format_result_line(rank: int, instance: "Instance", plan: "Plan", metrics: "Metrics") -> str:
+def format_result_line(rank: int, instance: Instance, plan: Plan, metrics: Metrics) -> str:
     """One ranked line for ``plan``; numbers come from the evaluator's ``metrics``."""
     parts = []
     for t, tier in enumerate(instance.tiers):
@@ -33,7 +33,7 @@ def format_result_line(rank: int, instance: "Instance", plan: "Plan", metrics: "
     return f"[{rank}] {metrics.latency_s:.4f}s - {metrics.bytes_total / 1e6:.4f}MB - " + ", ".join(parts)
 
 
-def format_results(instance: "Instance", result: "SolveResult") -> str:
+def format_results(instance: Instance, result: SolveResult) -> str:
     """Every plan of ``result``, best first, one line each (empty when there is none)."""
     return "\n".join(
         format_result_line(rank, instance, ranked.plan, ranked.metrics) for rank, ranked in enumerate(result.plans, 1)

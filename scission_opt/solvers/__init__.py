@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..dag import DAG_SOLVERS
 from ..errors import UnknownNameError
 from .base import Solver
 
@@ -11,6 +12,7 @@ _REGISTRY = {
     "dp": "scission_opt.solvers.dp:SegmentDP",
     "cbc": "scission_opt.solvers.cbc:CBC",
     "cpsat": "scission_opt.solvers.cpsat:CPSAT",
+    **DAG_SOLVERS,  # DAG models (formulations/dag.md)
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import math
 import time
 from collections.abc import Iterable
@@ -11,7 +12,7 @@ import numpy as np
 
 from ..errors import UnsupportedError
 from ..evaluate import evaluate
-from ..objectives import Objective, is_additive
+from ..objectives import Objective, is_additive, objective_needs
 from ..plan import Plan
 from ..result import RankedPlan, SolveResult, Status
 
@@ -29,32 +30,105 @@ class Solver(Protocol):
         """Whether the solver's library can be imported here (cheap)."""
         ...
 
-    def unsupported(self, instance: "Instance", objective: Objective) -> str | None:
+    def unsupported(self, instance: Instance, objective: Objective) -> str | None:
         """Why this solver cannot solve ``instance`` with ``objective`` exactly, or ``None``."""
         ...
 
     def solve(
-        self, instance: "Instance", objective: Objective, *, top_k: int = 1, time_limit: float | None = None
+        self, instance: Instance, objective: Objective, *, top_k: int = 1, time_limit: float | None = None
     ) -> SolveResult:
         """Solve; returns the ``top_k`` best distinct plans, best first."""
         ...
 
 
-def require_supported(solver: Solver, instance: "Instance", objective: Objective) -> None:
+def require_supported(solver: Solver, instance: Instance, objective: Objective) -> None:
     why = solver.unsupported(instance, objective)
     if why:
-        raise UnsupportedError(f"solver {solver.name!r} cannot solve this instance: {why}")
+        raise UnsupportedError(f"{instance.source}: solver {solver.name!r} cannot solve this instance: {why}")
 
 
-def chain_problem(instance: "Instance") -> str | None:
+def chain_problem(instance: Instance, *, segment_overhead: bool = False) -> str | None:
+    """Why a chain-only solver cannot take ``instance``; ``segment_overhead`` says whether it models that cost."""
     if not instance.is_chain:
         return "the model is not a chain (a node has inputs other than the previous node); only chains are supported"
-    if any(s.segment_overhead_s for s in instance.systems):
+    if not segment_overhead and any(s.segment_overhead_s for s in instance.systems):
         return "segment_overhead_s is not yet modelled by this solver"
     return None
 
 
-def allowed_nodes(instance: "Instance") -> np.ndarray:
+class Feature(enum.Enum):
+    """What a problem may ask of a solver; a solver lists those it handles exactly in ``features``."""
+
+    CHAIN = "a chain model"
+    DAG = "a model that is not a chain"
+    ADDITIVE = "an additive objective"
+    NOT_ADDITIVE = "an objective that is not additive (no terms())"
+    BOTTLENECK = "a bottleneck (throughput) term in the objective"
+    PCT_LIMITS = "compute-time limits in percent of the total"
+    DEADLINE = "an end-to-end deadline"
+    IDLE_ENERGY_BUDGET = "an energy budget with idle power (it depends on the end-to-end latency)"
+    SEGMENT_OVERHEAD = "a segment fixed cost (segment_overhead_s)"
+    TOP_K = "top-k"
+    TOP_K_BOTTLENECK_COUPLED = "top-k with a bottleneck term and a coupling constraint"
+
+
+#: The constraints that couple segments (a sum over all of them is limited).
+COUPLING = frozenset({Feature.PCT_LIMITS, Feature.DEADLINE, Feature.IDLE_ENERGY_BUDGET})
+
+
+def idle_energy_budget(instance: Instance) -> bool:
+    """Whether the energy budget depends on the end-to-end latency (a first-tier candidate has idle power)."""
+    c = instance.constraints
+    return c.energy_budget_j is not None and any(instance.systems[s].idle_w for s in instance.candidates[0])
+
+
+def required_features(instance: Instance, objective: Objective, top_k: int = 1) -> frozenset[Feature]:
+    """Every :class:`Feature` that solving ``instance`` for ``objective`` (``top_k`` plans) asks for."""
+    c = instance.constraints
+    need = {Feature.CHAIN if instance.is_chain else Feature.DAG}
+    need.add(Feature.ADDITIVE if is_additive(objective) else Feature.NOT_ADDITIVE)
+    if objective_needs(objective, instance).bottleneck:
+        need.add(Feature.BOTTLENECK)
+    if any(v is not None for v in c.compute_time_limit_pct):
+        need.add(Feature.PCT_LIMITS)
+    if c.deadline_s is not None:
+        need.add(Feature.DEADLINE)
+    if idle_energy_budget(instance):
+        need.add(Feature.IDLE_ENERGY_BUDGET)
+    if any(s.segment_overhead_s for s in instance.systems):
+        need.add(Feature.SEGMENT_OVERHEAD)
+    if top_k > 1:
+        need.add(Feature.TOP_K)
+        if Feature.BOTTLENECK in need and need & COUPLING:
+            need.add(Feature.TOP_K_BOTTLENECK_COUPLED)
+    return frozenset(need)
+
+
+def missing_features(
+    features: frozenset[Feature], instance: Instance, objective: Objective, top_k: int = 1
+) -> str | None:
+    """Why a solver with ``features`` cannot take the problem (the first missing feature), or ``None``."""
+    missing = sorted(required_features(instance, objective, top_k) - features, key=lambda f: list(Feature).index(f))
+    if not missing:
+        return None
+    if missing[0] is Feature.NOT_ADDITIVE:
+        return f"objective {objective.name!r} is not additive (no terms())"
+    if missing[0] is Feature.DAG:
+        return chain_problem(instance)
+    return f"it does not support {missing[0].value}"
+
+
+def unsupported_by(solver: object, instance: Instance, objective: Objective, top_k: int = 1) -> str | None:
+    """Why ``solver`` cannot take the problem: its declared ``features`` first, then its own ``unsupported()``."""
+    features = getattr(solver, "features", None)
+    if features is not None:
+        why = missing_features(features, instance, objective, top_k)
+        if why:
+            return why
+    return solver.unsupported(instance, objective)  # type: ignore[attr-defined]
+
+
+def allowed_nodes(instance: Instance) -> np.ndarray:
     """``(n, S)`` booleans: node ``i`` may run on system ``s`` under pins, bans, privacy, filters, forbidden tiers."""
     n, S = instance.n_nodes, instance.n_systems
     c = instance.constraints
@@ -73,7 +147,7 @@ def allowed_nodes(instance: "Instance") -> np.ndarray:
     return ok
 
 
-def origins(instance: "Instance") -> list[int]:
+def origins(instance: Instance) -> list[int]:
     """First-tier systems that may hold the raw input."""
     cands = list(instance.candidates[0])
     if instance.constraints.privacy_nodes:
@@ -81,23 +155,23 @@ def origins(instance: "Instance") -> list[int]:
     return cands
 
 
-def terms_by_origin(instance: "Instance", objective: Objective) -> list[tuple[list[int], object]]:
+def terms_by_origin(instance: Instance, objective: Objective) -> list[tuple[list[int], object]]:
     """Group origin systems by the additive terms they imply: ``[(origins, terms), ...]``."""
     if not is_additive(objective):
         return [(origins(instance), None)]
-    if objective.depends_on_origin(instance):  # type: ignore[attr-defined]
-        return [([o], objective.terms(instance, o)) for o in origins(instance)]  # type: ignore[attr-defined]
-    return [(origins(instance), objective.terms(instance, None))]  # type: ignore[attr-defined]
+    if objective.depends_on_origin(instance):
+        return [([o], objective.terms(instance, o)) for o in origins(instance)]
+    return [(origins(instance), objective.terms(instance, None))]
 
 
-def objective_value(instance: "Instance", plan: Plan, objective: Objective) -> tuple[float, object]:
+def objective_value(instance: Instance, plan: Plan, objective: Objective) -> tuple[float, object]:
     """Evaluate ``plan`` once: ``(objective value, metrics)``."""
     metrics = evaluate(instance, plan)
     return float(objective.value(instance, plan, metrics)), metrics
 
 
 def finish(
-    instance: "Instance",
+    instance: Instance,
     objective: Objective,
     solver: str,
     plans: Iterable[Plan],
@@ -107,6 +181,7 @@ def finish(
     bound: float = math.nan,
     top_k: int = 1,
     message: str = "",
+    method: str = "",
 ) -> SolveResult:
     """Re-score candidate plans with the evaluator and build the result.
 
@@ -137,4 +212,5 @@ def finish(
         bound=bound,
         wall_time_s=time.perf_counter() - started,
         message=message,
+        method=method,
     )

@@ -140,3 +140,27 @@ def test_system_properties_reject_unknown_fields():
     with pytest.raises(InvalidInstanceError, match="systems.dev.memory: unknown field"):
         parse_system_properties({"systems": {"dev": {"memory": 4}}}, "systems.json")
 
+
+
+def test_build_instance_fits_and_carries_the_segment_cost(tmp_path):
+    from pathlib import Path
+
+    from scission_opt.cli import main
+    from scission_opt.instance import load_instance
+    from scission_opt.profiler.overhead import fit_profile
+    from scission_opt.profiler.profile import load_profile
+
+    shipped = Path(__file__).resolve().parents[2] / "instances" / "profiles" / "edge-host-2threads.json"
+    network = tmp_path / "net.csv"
+    network.write_text("source,destination,ping_ms,bandwidth_mbps\n")
+    out = tmp_path / "m.json"
+    args = ["build-instance", "mobilenet", "--profile", str(shipped), "--network", str(network), "-o", str(out)]
+    assert main([*args, "--fit-overhead"]) == 0
+    inst = load_instance(out)
+    f = fit_profile(load_profile(shipped)).segment_overhead_s
+    (system,) = inst.systems
+    assert system.segment_overhead_s == f > 0
+    gross = load_profile(shipped).model("mobilenet").latency_s
+    assert system.latency_s == tuple(max(b - f, 0.0) for b in gross)
+    assert "fitted over 18 models" in system.provenance
+    assert main(args) == 0 and load_instance(out).systems[0].segment_overhead_s == 0.0

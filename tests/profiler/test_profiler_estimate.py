@@ -76,3 +76,33 @@ def test_block_without_flops_names_file_and_block():
     p = dataclasses.replace(p, models=(dataclasses.replace(m, blocks=blocks),))
     with pytest.raises(InvalidInstanceError, match=r"^host.json: models.m.blocks\[0\].flops: no FLOP count"):
         estimate_profile(p, SPEC)
+
+
+def test_layer_cost_is_charged_per_layer():
+    spec = Spec("g", "cloud", 1e12, 1e11, fixed_s=1e-4, layer_s=1e-5)
+    m = estimate_profile(_profile(), spec).model("m")
+    # block 0 covers layers 0-1 (2 layers), block 1 layer 2 (1 layer)
+    assert m.latency_s == pytest.approx((1e-4 + 2e-5 + 1e9 / 1e11, 1e-4 + 1e-5 + 2e8 / 1e11))
+    assert m.whole.median_s == pytest.approx(1e-4 + 3e-5 + 1e9 / 1e11 + 2e8 / 1e11)
+    assert "10 us per layer" in spec.describe()
+    doc = {"name": "g", "tier": "cloud", "peak_flops": 1, "memory_bandwidth": 1, "layer_s": 2e-6}
+    assert parse_spec(doc).layer_s == 2e-6
+
+
+def test_calibrate_recovers_the_efficiency_and_layer_cost_that_made_the_times():
+    from dataclasses import replace
+
+    from scission_opt.profiler.estimate import calibrate
+
+    truth = Spec("g", "cloud", 1e12, 1e11, fixed_s=1e-4, flops_efficiency=0.25, layer_s=4e-5)
+    base = _profile().models[0]
+    models = []
+    for k, scale in enumerate((1.0, 3.0, 0.2)):
+        blocks = tuple(replace(b, flops=int(b.flops * scale), layers=(0, 10 * k + 1)) for b in base.blocks)
+        models.append(replace(base, name=f"m{k}", blocks=blocks))
+    measured = estimate_profile(Profile("h", "cloud", Provenance(), tuple(models)), truth)
+    got = calibrate(replace(truth, flops_efficiency=1.0, layer_s=0.0), measured)
+    assert got.spec.flops_efficiency == pytest.approx(0.25, rel=0.03)
+    assert got.spec.layer_s == pytest.approx(4e-5, rel=0.05)
+    assert got.worst_factor < 1.03
+    assert got.models == ("m0", "m1", "m2")

@@ -106,9 +106,11 @@ def test_not_a_dict(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("blocks", "message"),
     [
-        ([(0, 2, -0.5, 10)], "second_prediction must be a finite number >= 0"),
-        ([(0, 2, float("nan"), 10)], "second_prediction must be a finite number >= 0"),
-        ([(0, 2, 0.5, "big")], "output_size must be a whole number >= 0"),
+        ([(0, 2, -0.5, 10)], r"second_prediction: must be a finite number in \[0, 1e\+15\]"),
+        ([(0, 2, float("nan"), 10)], r"second_prediction: must be a finite number in \[0"),
+        ([(0, 2, 0.5, "big")], r"output_size: must be a whole number in \[0"),
+        ([(0, 2, 10**400, 10)], r"second_prediction: must be a finite number in \[0, 1e\+15\], got an integer of"),
+        ([(0, 2, 0.5, 10**400)], r"output_size: must be a whole number in \[0, 1e\+15\], got an integer of"),
         ([(3, 2, 0.5, 10)], "output_layer 2 is before input_layer 3"),
         ([(0, 2, 0.5, 10), (2, 4, 0.5, 10)], "not after the previous block's last layer 2"),
     ],

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
+import os
 
 import numpy as np
 import pytest
@@ -13,13 +15,24 @@ from scission_opt.generate import generate, with_binding_constraints
 from scission_opt.objectives import BUILTIN, Weighted, get_objective
 from scission_opt.plan import Plan
 from scission_opt.result import Status
-from scission_opt.solvers import _mip, get_solver
+from scission_opt.solvers import get_solver
+from scission_opt.solvers.cbc import CBC
+from scission_opt.solvers.cpsat import CPSAT
 from scission_opt.solvers.exhaustive import Exhaustive
+from tests.brute import brute_force
 
 MIP_SOLVERS = [name for name in ("cbc", "cpsat") if get_solver(name).is_available()]
+#: Random instances with segment overheads per solver and pruning mode (``SCISSION_FUZZ=1``: more).
+OVERHEAD_CASES = 400 if os.environ.get("SCISSION_FUZZ") else 40
 
 #: Relative tolerance on objectives: cbc's gap is 1e-9; cpsat's integer scaling is documented in cpsat.py.
 RTOL = {"cbc": 1e-7, "cpsat": 1e-6}
+
+
+def make_solver(name: str, pruning: bool = True):  # type: ignore[no-untyped-def]
+    """``pruning=False``: no heuristic plans and no resource pruning, so the backends meet every row."""
+    cls = {"cbc": CBC, "cpsat": CPSAT}[name]
+    return cls(heuristics=pruning, resource_pruning=pruning)
 
 
 def _random_plan(inst, rng) -> Plan:
@@ -35,14 +48,24 @@ def _random_plan(inst, rng) -> Plan:
     return Plan(bounds, tuple(names))
 
 
-def random_case(seed: int):
-    """A small instance with random constraints of every kind, and an objective."""
+def random_case(seed: int, overhead: bool = False, max_nodes: int = 10):
+    """A small instance with random constraints of every kind, and an objective.
+
+    ``overhead``: systems carry random ``segment_overhead_s`` (some zero, some
+    larger than a whole node's latency), drawn before the limits are read off.
+    """
     rng = np.random.default_rng(seed)
-    n = int(rng.integers(1, 11))
+    n = int(rng.integers(1, max_nodes + 1))
     T = int(rng.integers(2, 5))
     k = int(rng.integers(1, 4))
     inst = generate(
-        n, T, k, seed=seed, return_output=bool(rng.random() < 0.3), idle=bool(rng.random() < 0.5), memory=bool(rng.random() < 0.5)
+        n,
+        T,
+        k,
+        seed=seed,
+        return_output=bool(rng.random() < 0.3),
+        idle=bool(rng.random() < 0.5),
+        memory=bool(rng.random() < 0.5),
     )
     systems = list(inst.systems)
     for i, s in enumerate(systems):
@@ -53,6 +76,8 @@ def random_case(seed: int):
             changes["trusted"] = False
         if rng.random() < 0.3:
             changes["idle_w"] = float(rng.uniform(0, 3))
+        if overhead and rng.random() < 0.7:
+            changes["segment_overhead_s"] = float(rng.uniform(0, 1.5) * inst.latency[i].sum())
         if changes:
             systems[i] = dataclasses.replace(s, **changes)
     inst = inst.replace(systems=tuple(systems))
@@ -63,6 +88,7 @@ def random_case(seed: int):
         return float(rng.uniform(0.5, 1.5))
 
     c: dict = {}
+    timed = 0.6 if overhead else 0.3  # time rows carry the overhead: test them more often
     if rng.random() < 0.3:
         c["privacy_nodes"] = int(rng.integers(0, min(n, 3) + 1))
     if rng.random() < 0.2:
@@ -84,26 +110,31 @@ def random_case(seed: int):
         c["tiers_required"] = frozenset({int(rng.integers(T))})
     elif rng.random() < 0.2:
         c["tiers_forbidden"] = frozenset({int(rng.integers(1, T))})
-    if rng.random() < 0.3:
+    if rng.random() < timed:
         c["energy_budget_j"] = frac() * ref.energy_j
     if rng.random() < 0.3:
         c["upload_limit_bytes"] = tuple(
-            frac() * max(ref.upload_bytes[t], ref2.upload_bytes[t], 1.0) if rng.random() < 0.5 else None for t in range(T)
+            frac() * max(ref.upload_bytes[t], ref2.upload_bytes[t], 1.0) if rng.random() < 0.5 else None
+            for t in range(T)
         )
-    if rng.random() < 0.3:
+    if rng.random() < timed:
         c["compute_time_limit_s"] = tuple(
             frac() * max(ref.compute_s[t], ref2.compute_s[t]) if rng.random() < 0.5 else None for t in range(T)
         )
-    if rng.random() < 0.2:
-        c["compute_time_limit_pct"] = tuple(float(rng.uniform(20, 90)) if rng.random() < 0.5 else None for t in range(T))
-    if rng.random() < 0.3:
+    if rng.random() < timed - 0.1:
+        c["compute_time_limit_pct"] = tuple(
+            float(rng.uniform(20, 90)) if rng.random() < 0.5 else None for t in range(T)
+        )
+    if rng.random() < timed:
         c["deadline_s"] = frac() * min(ref.latency_s, ref2.latency_s)
     if rng.random() < 0.4:
         systems = list(inst.systems)
         for t in range(T):
             if ref.memory_bytes[t] > 0 and rng.random() < 0.6:
-                i = inst.system_index[_random_plan(inst, rng).systems[0]] if t == 0 else int(
-                    rng.choice([j for j, s in enumerate(inst.systems) if s.tier == inst.tiers[t]])
+                i = (
+                    inst.system_index[_random_plan(inst, rng).systems[0]]
+                    if t == 0
+                    else int(rng.choice([j for j, s in enumerate(inst.systems) if s.tier == inst.tiers[t]]))
                 )
                 systems[i] = dataclasses.replace(systems[i], memory_bytes=frac() * ref.memory_bytes[t])
         inst = inst.replace(systems=tuple(systems))
@@ -132,11 +163,9 @@ def _agree(ref, got, rtol: float) -> None:
 @pytest.mark.parametrize("solver_name", MIP_SOLVERS)
 @pytest.mark.parametrize("block", range(6))
 @pytest.mark.parametrize("pruning", [True, False], ids=["pruned", "rows"])
-def test_agrees_with_exhaustive(solver_name: str, block: int, pruning: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_agrees_with_exhaustive(solver_name: str, block: int, pruning: bool) -> None:
     """``rows``: no heuristic plans and no resource pruning, so the backends meet every row."""
-    monkeypatch.setattr(_mip, "HEURISTICS", pruning)
-    monkeypatch.setattr(_mip, "RESOURCE_PRUNING", pruning)
-    solver = get_solver(solver_name)
+    solver = make_solver(solver_name, pruning)
     exhaustive = Exhaustive()
     statuses = set()
     for seed in range(block * 30, block * 30 + 30):
@@ -152,6 +181,59 @@ def test_agrees_with_exhaustive(solver_name: str, block: int, pruning: bool, mon
         if got.status is Status.OPTIMAL:
             assert got.bound <= got.objective * (1 + RTOL[solver_name]) + 1e-12
     assert Status.OPTIMAL in statuses
+
+
+@pytest.mark.parametrize("solver_name", MIP_SOLVERS)
+@pytest.mark.parametrize("pruning", [True, False], ids=["pruned", "rows"])
+def test_segment_overhead_agrees_with_brute_force(solver_name: str, pruning: bool) -> None:
+    """Random per-segment fixed costs on random constrained instances, against every plan scored by evaluate()."""
+    solver = make_solver(solver_name, pruning)
+    statuses = set()
+    for seed in range(1000, 1000 + OVERHEAD_CASES):
+        inst, objective = random_case(seed, overhead=True, max_nodes=6)
+        top_k = 3 if seed % 2 else 1
+        ref = brute_force(inst, objective, top_k)
+        got = solver.solve(inst, objective, top_k=top_k)
+        statuses.add(got.status)
+        want = Status.OPTIMAL if ref else Status.INFEASIBLE
+        context = f"seed {seed}, objective {objective.name}"
+        assert got.status is want, (context, got.status, got.message)
+        np.testing.assert_allclose(
+            [p.objective for p in got.plans], [v for v, _ in ref], rtol=RTOL[solver_name], atol=1e-12, err_msg=context
+        )
+    assert Status.OPTIMAL in statuses
+
+
+@pytest.mark.parametrize("solver_name", MIP_SOLVERS)
+@pytest.mark.parametrize("objective_name", ["throughput", "latency", "energy"])
+def test_overhead_decides_the_split(solver_name: str, objective_name: str) -> None:
+    """Overheads larger than a whole model on one system: the optimum (and its top 3)
+    change with them, and every time row (bottleneck, deadline, compute limits) carries them.
+    Without heuristics, so that the rows alone must get it right."""
+    inst = generate(12, 3, 2, seed=24, idle=True)
+    systems = tuple(
+        dataclasses.replace(s, segment_overhead_s=float(3 * (0.2 + 0.3 * i) * inst.latency[i].sum()))
+        for i, s in enumerate(inst.systems)
+    )
+    inst = inst.replace(systems=systems)
+    objective = get_objective(objective_name)
+    free = brute_force(inst, objective, 3)
+    plain = inst.replace(systems=tuple(dataclasses.replace(s, segment_overhead_s=0.0) for s in systems))
+    if objective_name == "throughput":  # the overheads move its optimum on this instance
+        assert Exhaustive().solve(plain, objective).plan != free[0][1]
+    m = evaluate(inst, free[0][1])
+    limited = inst.replace(
+        constraints=dataclasses.replace(
+            inst.constraints,
+            deadline_s=m.latency_s * 1.02,
+            compute_time_limit_s=tuple(x * 1.02 if x > 0 else None for x in m.compute_s),
+        )
+    )
+    for case in (inst, limited):
+        ref = brute_force(case, objective, 3)
+        got = make_solver(solver_name, pruning=False).solve(case, objective, top_k=3)
+        assert got.status is Status.OPTIMAL
+        np.testing.assert_allclose([p.objective for p in got.plans], [v for v, _ in ref], rtol=RTOL[solver_name])
 
 
 @pytest.mark.parametrize("solver_name", MIP_SOLVERS)
@@ -209,16 +291,16 @@ def test_mip_solvers_agree_on_a_large_chain() -> None:
     objective = get_objective("latency")
     results = [get_solver(name).solve(inst, objective, top_k=3, time_limit=60) for name in MIP_SOLVERS]
     assert all(r.status is Status.OPTIMAL for r in results)
-    np.testing.assert_allclose([p.objective for p in results[1].plans], [p.objective for p in results[0].plans], rtol=1e-6)
+    np.testing.assert_allclose(
+        [p.objective for p in results[1].plans], [p.objective for p in results[0].plans], rtol=1e-6
+    )
 
 
 @pytest.mark.parametrize("solver_name", MIP_SOLVERS)
 @pytest.mark.parametrize("pruning", [True, False], ids=["pruned", "rows"])
-def test_plan_exactly_at_every_limit_stays_optimal(solver_name: str, pruning: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_plan_exactly_at_every_limit_stays_optimal(solver_name: str, pruning: bool) -> None:
     """Limits equal to the optimum's own figures: rounding (CP-SAT's integers, CBC's
     tolerances) must neither reject it nor let anything better through."""
-    monkeypatch.setattr(_mip, "HEURISTICS", pruning)
-    monkeypatch.setattr(_mip, "RESOURCE_PRUNING", pruning)
     objective = get_objective("latency")
     for seed in range(4):
         inst = generate(60, 3, 2, seed=seed, idle=True, memory=True)
@@ -238,6 +320,120 @@ def test_plan_exactly_at_every_limit_stays_optimal(solver_name: str, pruning: bo
             compute_time_limit_s=tuple(x if x > 0 else None for x in m.compute_s),
         )
         bound = inst.replace(systems=tuple(systems), constraints=constraints)
-        got = get_solver(solver_name).solve(bound, objective)
+        got = make_solver(solver_name, pruning).solve(bound, objective)
         assert got.status is Status.OPTIMAL
         assert got.objective == pytest.approx(best.objective, rel=RTOL[solver_name])
+
+
+@functools.cache
+def _large_binding():  # type: ignore[no-untyped-def]
+    return with_binding_constraints(generate(400, 6, 8, seed=3, idle=True))
+
+
+@pytest.mark.parametrize("solver_name", MIP_SOLVERS)
+@pytest.mark.parametrize("objective_name", ["latency", "throughput"])
+def test_model_too_big_for_the_time_limit_still_returns_a_plan(solver_name: str, objective_name: str) -> None:
+    """A model that cannot be built in the time given: the solver says so and hands back
+    the best plan its heuristics found (status feasible, never a plan it cannot vouch for)."""
+    from scission_opt.budget import Budget
+
+    inst = _large_binding()
+    objective = get_objective(objective_name)
+    got = get_solver(solver_name).solve(inst, objective, budget=Budget(0.02))
+    assert got.status in (Status.FEASIBLE, Status.TIME_LIMIT), got.status
+    assert "cannot be built" in got.message or got.status is Status.TIME_LIMIT, got.message
+    assert got.wall_time_s < 10  # the limit is 0.02 s; only a gross overrun (building the model) fails this
+    if got.status is Status.FEASIBLE:
+        assert got.metrics is not None and got.metrics.feasible
+    # with a little more time the quick heuristics find a plan
+    got = get_solver(solver_name).solve(inst, objective, time_limit=0.5)
+    assert got.status is Status.FEASIBLE and got.plan is not None, got.message
+
+
+def _tiny_weighted(weights: dict[str, float]):  # type: ignore[no-untyped-def]
+    from scission_opt import load_instance
+
+    return load_instance("tests/data/tiny.json"), Weighted(tuple(weights.items()))
+
+
+@pytest.mark.parametrize("solver_name", MIP_SOLVERS)
+@pytest.mark.parametrize("other", ["energy", "throughput"])
+def test_overflowing_weights_are_refused_by_name(solver_name: str, other: str) -> None:
+    """Weights whose products overflow: refused naming the field, never "infeasible" nor a crash."""
+    from scission_opt.errors import UnsupportedError
+
+    inst, objective = _tiny_weighted({"latency": 1e308, other: 1e308})
+    solver = get_solver(solver_name)
+    why = solver.unsupported(inst, objective)
+    assert why is not None and "objective.weights" in why
+    with pytest.raises(UnsupportedError, match="objective.weights"):
+        solver.solve(inst, objective)
+
+
+@pytest.mark.parametrize("solver_name", MIP_SOLVERS)
+def test_huge_finite_weights_agree_with_exhaustive(solver_name: str) -> None:
+    inst, objective = _tiny_weighted({"latency": 1e300, "throughput": 1e300})
+    ref = Exhaustive().solve(inst, objective, top_k=2)
+    got = get_solver(solver_name).solve(inst, objective, top_k=2)
+    _agree(ref, got, RTOL[solver_name])
+
+
+@pytest.mark.parametrize("solver_name", MIP_SOLVERS)
+def test_incumbent_and_bound(solver_name: str) -> None:
+    """A plan handed in is never lost, a bound it reaches proves it, and a true bound as a cut changes nothing."""
+    from scission_opt.budget import Budget
+
+    free = generate(40, 3, 2, seed=3, idle=True)
+    objective = get_objective("energy")
+    many = Exhaustive().solve(free, objective, top_k=20).plans
+    deadline = sorted(p.metrics.latency_s for p in many)[10]
+    inst = free.replace(constraints=dataclasses.replace(free.constraints, deadline_s=deadline))
+    infeasible = next(p.plan for p in many if p.metrics.latency_s > deadline)
+    ref = Exhaustive().solve(inst, objective, top_k=2)
+    assert ref.plan is not None and len(ref.plans) == 2
+    solver = make_solver(solver_name, pruning=False)
+    # no time to build anything: the incumbent comes back, feasible and unproven
+    got = solver.solve(inst, objective, budget=Budget(1e-6), incumbent=ref.plan)
+    assert got.status is Status.FEASIBLE and got.plan == ref.plan
+    # a bound the incumbent reaches proves it at once
+    got = solver.solve(inst, objective, incumbent=ref.plan, bound=ref.objective)
+    assert got.status is Status.OPTIMAL and got.plan == ref.plan
+    # a true lower bound as a cut, with and without a (worse) incumbent
+    worse = ref.plans[1].plan
+    for incumbent in (None, worse):
+        got = solver.solve(inst, objective, top_k=2, incumbent=incumbent, bound=0.999 * ref.objective)
+        _agree(ref, got, RTOL[solver_name])
+    # an infeasible plan handed in is ignored
+    assert not evaluate(inst, infeasible).feasible
+    _agree(ref, solver.solve(inst, objective, top_k=2, incumbent=infeasible), RTOL[solver_name])
+
+
+@pytest.mark.parametrize("solver_name", MIP_SOLVERS)
+@pytest.mark.parametrize("shortfall", [0.0, 0.01])
+def test_status_follows_the_bound(solver_name: str, shortfall: float) -> None:
+    """A backend that stops unproven but whose bound meets the plan's value has proven it;
+    with a bound 1% short the answer is feasible with a gap of about 1%."""
+    from scission_opt.solvers.arcflow.driver import BackendAnswer
+
+    base = make_solver(solver_name)
+    real = type(base).backend
+
+    def unproven(model, seconds, state):  # type: ignore[no-untyped-def]
+        ans = real(model, seconds, state)
+        if ans.status != "optimal" or ans.arcs is None:
+            return ans
+        value = float(model.cost[ans.arcs].sum())
+        return BackendAnswer("feasible", ans.arcs, bound=value * (1 - shortfall))
+
+    solver = make_solver(solver_name, pruning=False)
+    solver.backend = unproven  # type: ignore[method-assign]
+    inst = with_binding_constraints(generate(40, 3, 2, seed=3, idle=True))
+    objective = get_objective("latency")
+    ref = Exhaustive().solve(inst, objective)
+    got = solver.solve(inst, objective)
+    assert got.objective == pytest.approx(ref.objective, rel=RTOL[solver_name])
+    if shortfall:
+        assert got.status is Status.FEASIBLE
+        assert got.gap == pytest.approx(shortfall, rel=0.05)
+    else:
+        assert got.status is Status.OPTIMAL

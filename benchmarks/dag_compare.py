@@ -1,0 +1,203 @@
+"""DAG (multi-tensor cut) optimum against the block (single-tensor cut) optimum, and DAG solver times.
+
+    python benchmarks/dag_compare.py                      # NASNetMobile, InceptionV3, DenseNet121
+    python benchmarks/dag_compare.py --models densenet121 --measure   # per-layer timing (slow)
+    python benchmarks/dag_compare.py --generated          # also random DAGs of 2,000 nodes
+
+For each shipped block instance the layer-level DAG instance is built by ``graph-instance``
+(per-layer shares by parameter + output bytes, or by per-layer times measured here with
+``--measure``), then each objective is solved on both: the block instance by ``auto`` (the chain
+solvers), the layer instance by ``dag-mincut`` (and ``dag-cpsat`` with the shipped memory
+capacities). Writes ``benchmarks/results/dag/compare.json`` and ``compare.md``. Times are wall
+seconds on whatever machine runs it; under load they are upper bounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from scission_opt import load_instance, solve
+from scission_opt.instance import FORMAT, parse_instance
+
+MODELS = ("nasnet_mobile", "inception_v3", "densenet121")
+OBJECTIVES = ("latency", "energy", "bytes")
+#: Scenarios on top of the shipped instance: (label, objective, tiers that must be used).
+SCENARIOS = tuple((o, o, ()) for o in OBJECTIVES) + (
+    ("latency, edge required", "latency", ("edge",)),
+    ("latency, cloud required", "latency", ("cloud",)),
+    ("energy, cloud required", "energy", ("cloud",)),
+    # links 100x faster, and the first 40% of the layers must stay on trusted systems: the block
+    # instance must round the private region up to a split point, the layer instance need not
+    ("latency, 100x bandwidth, 40% of layers private", "latency", ()),
+)
+PRIVATE_SHARE = 0.4
+OUT = ROOT / "benchmarks" / "results" / "dag"
+
+
+def layer_instance(model_name: str, measure: bool):  # type: ignore[no-untyped-def]
+    from scission_opt.dag.keras_graph import layer_dag
+    from scission_opt.profiler.graph import graph_instance, measure_layer_seconds
+    from scission_opt.profiler.models import build_model
+
+    blocks = load_instance(ROOT / "instances" / f"{model_name}.json")
+    model = build_model(blocks.model)
+    seconds = measure_layer_seconds(layer_dag(model), 3) if measure else None
+    return blocks, graph_instance(blocks, model, seconds)
+
+
+def _require(instance, tiers):  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    required = frozenset(instance.tiers.index(t) for t in tiers)
+    return instance.replace(constraints=dataclasses.replace(instance.constraints, tiers_required=required))
+
+
+def _fast_private(instance, blocks=None):  # type: ignore[no-untyped-def]
+    """Links 100x faster; the first PRIVATE_SHARE of the model's layers on trusted systems."""
+    import dataclasses
+
+    last_layer = instance.nodes[-1].layers[1]
+    private_layers = int(PRIVATE_SHARE * (last_layer + 1))
+    if blocks is None:  # a block instance: every block that holds a private layer
+        k = next(i + 1 for i, nd in enumerate(instance.nodes) if nd.layers[1] + 1 >= private_layers)
+    else:
+        k = private_layers
+    links = tuple(dataclasses.replace(lk, bandwidth_mbps=100 * lk.bandwidth_mbps) for lk in instance.links)
+    return instance.replace(links=links, constraints=dataclasses.replace(instance.constraints, privacy_nodes=k))
+
+
+def _row(name: str, scenario: tuple, blocks, layers) -> dict:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    label, objective, required = scenario
+    blocks, layers = _require(blocks, required), _require(layers, required)
+    if "private" in label:
+        blocks, layers = _fast_private(blocks), _fast_private(layers, blocks)
+
+    chain = solve(blocks, "auto", objective)
+    start = time.perf_counter()
+    dag = solve(layers, "dag-mincut", objective)
+    wall = time.perf_counter() - start
+    row = {
+        "model": name,
+        "objective": label,
+        "blocks": blocks.n_nodes,
+        "layers": layers.n_nodes,
+        "block_optimum": chain.objective,
+        "block_solver": chain.solver,
+        "dag_optimum": dag.objective,
+        "dag_status": dag.status.value,
+        "dag_message": dag.message,
+        "dag_mincut_s": wall,
+        "gain_pct": 100.0 * (1 - dag.objective / chain.objective) if chain.objective else 0.0,
+        "dag_plan": dag.plan.describe(layers) if dag.plan else "",
+        "block_plan": chain.plan.describe(blocks) if chain.plan else "",
+        "tensors_per_hop": [len(h.tensors) for h in dag.metrics.hops] if dag.metrics else [],
+    }
+    # no memory capacities: the cut alone, without the check against the capacities
+    free = layers.replace(systems=tuple(dataclasses.replace(s, memory_bytes=None) for s in layers.systems))
+    start = time.perf_counter()
+    solve(free, "dag-mincut", objective)
+    row["dag_mincut_no_memory_s"] = time.perf_counter() - start
+    return row
+
+
+def generated(n: int, systems: int, seed: int):  # type: ignore[no-untyped-def]
+    """A random layered DAG of ``n`` nodes (each node reads 1-3 of the previous 8), 3 tiers."""
+    rng = np.random.default_rng(seed)
+    nodes = []
+    size = 600_000.0
+    for v in range(n):
+        size = max(1000.0, size * rng.uniform(0.97, 1.02))
+        inputs = [] if v == 0 else sorted({int(v - 1)} | {int(u) for u in rng.integers(max(0, v - 8), v, rng.integers(0, 3))})
+        nodes.append({"name": f"n{v}", "layers": [v, v], "inputs": inputs, "output_bytes": float(int(size)), "param_bytes": float(rng.integers(0, 200_000))})
+    tiers = ["device", "edge", "cloud"]
+    speed = {"device": 1.0, "edge": 0.2, "cloud": 0.05}
+    base = rng.uniform(1e-5, 2e-3, n)
+    sys_list = []
+    for t in tiers:
+        for k in range(systems):
+            sys_list.append(
+                {"name": f"{t}{k}", "tier": t, "latency_s": list(base * speed[t] * rng.uniform(0.7, 1.3)), "compute_w": 4.0, "idle_w": 1.0, "memory_bytes": 2e9}
+            )
+    links = [
+        {"source": a["name"], "destination": b["name"], "latency_ms": float(rng.uniform(1, 30)), "bandwidth_mbps": float(rng.uniform(10, 200)), "tx_power_w": 1.5}
+        for a in sys_list
+        for b in sys_list
+        if tiers.index(a["tier"]) < tiers.index(b["tier"])
+    ]
+    data = {"format": FORMAT, "name": f"dag{n}-s{systems}-seed{seed}", "provenance": "synthetic (benchmarks/dag_compare.py)", "model": {"name": "synthetic", "input_bytes": 600_000.0, "nodes": nodes}, "tiers": tiers, "systems": sys_list, "links": links}
+    return parse_instance(data)
+
+
+def generated_rows(n: int) -> list[dict]:
+    rows = []
+    for systems in (1, 2, 3):
+        instance = generated(n, systems, seed=systems)
+        for name in ("dag-mincut", "dag-cpsat"):
+            start = time.perf_counter()
+            result = solve(instance, name, "latency", time_limit=120)
+            rows.append({"case": instance.name, "solver": name, "status": result.status.value, "objective": result.objective, "wall_s": time.perf_counter() - start})
+        constrained = instance.replace(constraints=instance.constraints.__class__(privacy_nodes=n // 10, upload_limit_bytes=(400_000.0, None, None)))
+        start = time.perf_counter()
+        result = solve(constrained, "dag-cpsat", "energy", time_limit=120)
+        rows.append({"case": instance.name + " energy, privacy 10%, upload limit", "solver": "dag-cpsat", "status": result.status.value, "objective": result.objective, "wall_s": time.perf_counter() - start})
+        print(rows[-3:], flush=True)
+    return rows
+
+
+def markdown(rows: list[dict], gen: list[dict]) -> str:
+    lines = [
+        "| model | objective | blocks / layers | block optimum | DAG optimum | gain | DAG tensors per hop | dag-mincut s |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['model']} | {r['objective']} | {r['blocks']} / {r['layers']} | {r['block_optimum']:.6g} | {r['dag_optimum']:.6g} "
+            f"| {r['gain_pct']:.2f}% | {r['tensors_per_hop']} | {r['dag_mincut_s']:.3f} |"
+        )
+    if gen:
+        lines += ["", "| generated case | solver | status | objective | wall s |", "|---|---|---|---|---|"]
+        lines += [f"| {g['case']} | {g['solver']} | {g['status']} | {g['objective']:.6g} | {g['wall_s']:.2f} |" for g in gen]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", nargs="*", default=list(MODELS))
+    parser.add_argument("--measure", action="store_true", help="per-layer shares from times measured here")
+    parser.add_argument("--generated", action="store_true", help="also random DAGs of 2,000 nodes")
+    parser.add_argument("--tag", default="", help="suffix of the output files (compare-TAG.md)")
+    parser.add_argument("--scenario", action="append", default=None, help="only scenarios whose label contains this")
+    args = parser.parse_args(argv)
+    rows = []
+    for name in args.models:
+        blocks, layers = layer_instance(name, args.measure)
+        for scenario in SCENARIOS:
+            if args.scenario and not any(key in scenario[0] for key in args.scenario):
+                continue
+            rows.append(_row(name, scenario, blocks, layers))
+            print(json.dumps(rows[-1]), flush=True)
+    gen = generated_rows(2000) if args.generated else []
+    OUT.mkdir(parents=True, exist_ok=True)
+    stem = f"compare-{args.tag}" if args.tag else "compare"
+    (OUT / f"{stem}.json").write_text(json.dumps({"rows": rows, "generated": gen, "measure": args.measure}, indent=1))
+    (OUT / f"{stem}.md").write_text(markdown(rows, gen))
+    print(markdown(rows, gen))
+    bad = [r for r in rows if r["dag_optimum"] > r["block_optimum"] * (1 + 1e-9) + 1e-12]
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
