@@ -345,9 +345,9 @@ def test_model_too_big_for_the_time_limit_still_returns_a_plan(solver_name: str,
     assert got.wall_time_s < 10  # the limit is 0.02 s; only a gross overrun (building the model) fails this
     if got.status is Status.FEASIBLE:
         assert got.metrics is not None and got.metrics.feasible
-    # with a little more time the quick heuristics find a plan
+    # with a little more time the quick heuristics find a plan (a fast machine may even prove it)
     got = get_solver(solver_name).solve(inst, objective, time_limit=0.5)
-    assert got.status is Status.FEASIBLE and got.plan is not None, got.message
+    assert got.status in (Status.FEASIBLE, Status.OPTIMAL) and got.plan is not None, got.message
 
 
 def _tiny_weighted(weights: dict[str, float]):  # type: ignore[no-untyped-def]
