@@ -41,7 +41,12 @@ SCENARIOS = (
     # the device may compute at most 30% of its all-device latency: a cut is forced early (dag-mincut
     # hands this coupling constraint to dag-cpsat)
     ("latency, device compute <= 30%", "latency", ()),
+    # the first 40% of the model's layers must stay on trusted systems (the device): the block
+    # instance must round the private region up to a split point, the layer instance need not
+    ("latency, first 40% of layers private", "latency", ()),
+    ("energy, first 40% of layers private", "energy", ()),
 )
+PRIVATE_SHARE = 0.4
 #: The shipped scenarios: instances/MODEL.json and instances/private/MODEL.json.
 VARIANTS = ("", "private")
 DEVICE_SHARE = 0.3
@@ -72,6 +77,19 @@ def _require(instance, tiers):  # type: ignore[no-untyped-def]
     return instance.replace(constraints=dataclasses.replace(instance.constraints, tiers_required=required))
 
 
+def _private_layers(instance, blocks=None):  # type: ignore[no-untyped-def]
+    """The first PRIVATE_SHARE of the model's layers on trusted systems (blocks: every block holding one)."""
+    import dataclasses
+
+    private_layers = int(PRIVATE_SHARE * (instance.nodes[-1].layers[1] + 1))
+    if blocks is None:
+        k = next(i + 1 for i, nd in enumerate(instance.nodes) if nd.layers[1] + 1 >= private_layers)
+    else:
+        k = private_layers
+    k = max(k, instance.constraints.privacy_nodes)
+    return instance.replace(constraints=dataclasses.replace(instance.constraints, privacy_nodes=k))
+
+
 def _device_limit(instance, limit: float):  # type: ignore[no-untyped-def]
     import dataclasses
 
@@ -83,6 +101,8 @@ def _row(name: str, scenario: tuple, blocks, layers, variant: str = "") -> dict:
 
     label, objective, required = scenario
     blocks, layers = _require(blocks, required), _require(layers, required)
+    if "private" in label:
+        blocks, layers = _private_layers(blocks), _private_layers(layers, blocks)
     if "device compute" in label:
         limit = DEVICE_SHARE * solve(blocks, "auto", "latency").objective
         blocks, layers = _device_limit(blocks, limit), _device_limit(layers, limit)
