@@ -3,7 +3,7 @@
 Usage (from a clone of the repository)::
 
     python benchmarks/profiling_cost.py                       # this checkout, TensorFlow and JAX backends
-    python benchmarks/profiling_cost.py --variant before=/tmp/old-checkout --variant after=.
+    python benchmarks/profiling_cost.py --variant before=../old-checkout --variant after=.
     python benchmarks/profiling_cost.py --models mobilenet_v2 resnet50 --backends tensorflow
 
 Each (model, variant, backend) is profiled by ``python -m scission_opt profile`` in a fresh process (the

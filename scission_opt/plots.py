@@ -93,9 +93,9 @@ MIN_SEGMENT_SHARE = 0.01
 _STRIP = 0.05
 
 
-def _plan_slots(instance: Instance, m: Metrics, plan: Plan | None = None) -> list[tuple[str, Any]]:
+def _plan_slots(instance: Instance, plan: Plan, m: Metrics) -> list[tuple[str, Any]]:
     """One slot per bar, in data order: ``("hop", hop)`` or ``("node", i)``."""
-    if plan is not None and plan.assignment is not None:  # a DAG plan: each stop's nodes, then the hop leaving it
+    if plan.assignment is not None:  # a DAG plan: each stop's nodes, then the hop that leaves it
         forward = [h for h in m.hops if not h.returning]
         dag_slots: list[tuple[str, Any]] = []
         for k, (t, _) in enumerate(plan.stops()):
@@ -172,7 +172,7 @@ def plan_figure(instance: Instance, plan: Plan, *, metrics: Metrics | None = Non
     from .evaluate import evaluate
 
     m = metrics if metrics is not None else evaluate(instance, plan)
-    slots = _plan_slots(instance, m, plan)
+    slots = _plan_slots(instance, plan, m)
     n_slots = len(slots)
     fig, (ax,) = _figure(min(18.0, max(8.0, 0.16 * n_slots + 5.0)), 5.2)
     heights = [_block_time(instance, plan, item) if kind == "node" else float(item.time_s) for kind, item in slots]
