@@ -32,30 +32,40 @@ from scission_opt.instance import FORMAT, parse_instance  # noqa: E402
 
 MODELS = ("nasnet_mobile", "inception_v3", "densenet121")
 OBJECTIVES = ("latency", "energy", "bytes")
-#: Scenarios on top of the shipped instance: (label, objective, tiers that must be used).
-SCENARIOS = tuple((o, o, ()) for o in OBJECTIVES) + (
+#: Scenarios on top of a shipped instance: (label, objective, tiers that must be used).
+SCENARIOS = (
+    ("latency", "latency", ()),
+    ("energy", "energy", ()),
     ("latency, edge required", "latency", ("edge",)),
     ("latency, cloud required", "latency", ("cloud",)),
-    ("energy, cloud required", "energy", ("cloud",)),
-    # links 100x faster, and the first 40% of the layers must stay on trusted systems: the block
-    # instance must round the private region up to a split point, the layer instance need not
-    ("latency, 100x bandwidth, 40% of layers private", "latency", ()),
     # the device may compute at most 30% of its all-device latency: a cut is forced early (dag-mincut
     # hands this coupling constraint to dag-cpsat)
     ("latency, device compute <= 30%", "latency", ()),
+    # the first 40% of the model's layers must stay on trusted systems (the device): the block
+    # instance must round the private region up to a split point, the layer instance need not
+    ("latency, first 40% of layers private", "latency", ()),
+    ("energy, first 40% of layers private", "energy", ()),
 )
-DEVICE_SHARE = 0.3
 PRIVATE_SHARE = 0.4
+#: The shipped scenarios: instances/MODEL.json and instances/private/MODEL.json.
+VARIANTS = ("", "private")
+DEVICE_SHARE = 0.3
 OUT = ROOT / "benchmarks" / "results" / "dag"
 
 
-def layer_instance(model_name: str, measure: bool):  # type: ignore[no-untyped-def]
+_MODELS: dict[str, object] = {}
+
+
+def layer_instance(model_name: str, measure: bool, variant: str = ""):  # type: ignore[no-untyped-def]
+    """The shipped block instance (``instances/[variant/]MODEL.json``) and its layer-level DAG."""
     from scission_opt.dag.keras_graph import layer_dag
     from scission_opt.profiler.graph import graph_instance, measure_layer_seconds
     from scission_opt.profiler.models import build_model
 
-    blocks = load_instance(ROOT / "instances" / f"{model_name}.json")
-    model = build_model(blocks.model)
+    blocks = load_instance(ROOT / "instances" / variant / f"{model_name}.json")
+    if model_name not in _MODELS:
+        _MODELS[model_name] = build_model(blocks.model)
+    model = _MODELS[model_name]
     seconds = measure_layer_seconds(layer_dag(model), 3) if measure else None
     return blocks, graph_instance(blocks, model, seconds)
 
@@ -67,18 +77,17 @@ def _require(instance, tiers):  # type: ignore[no-untyped-def]
     return instance.replace(constraints=dataclasses.replace(instance.constraints, tiers_required=required))
 
 
-def _fast_private(instance, blocks=None):  # type: ignore[no-untyped-def]
-    """Links 100x faster; the first PRIVATE_SHARE of the model's layers on trusted systems."""
+def _private_layers(instance, blocks=None):  # type: ignore[no-untyped-def]
+    """The first PRIVATE_SHARE of the model's layers on trusted systems (blocks: every block holding one)."""
     import dataclasses
 
-    last_layer = instance.nodes[-1].layers[1]
-    private_layers = int(PRIVATE_SHARE * (last_layer + 1))
-    if blocks is None:  # a block instance: every block that holds a private layer
+    private_layers = int(PRIVATE_SHARE * (instance.nodes[-1].layers[1] + 1))
+    if blocks is None:
         k = next(i + 1 for i, nd in enumerate(instance.nodes) if nd.layers[1] + 1 >= private_layers)
     else:
         k = private_layers
-    links = tuple(dataclasses.replace(lk, bandwidth_mbps=100 * lk.bandwidth_mbps) for lk in instance.links)
-    return instance.replace(links=links, constraints=dataclasses.replace(instance.constraints, privacy_nodes=k))
+    k = max(k, instance.constraints.privacy_nodes)
+    return instance.replace(constraints=dataclasses.replace(instance.constraints, privacy_nodes=k))
 
 
 def _device_limit(instance, limit: float):  # type: ignore[no-untyped-def]
@@ -88,12 +97,12 @@ def _device_limit(instance, limit: float):  # type: ignore[no-untyped-def]
     return instance.replace(constraints=dataclasses.replace(instance.constraints, compute_time_limit_s=per_tier))
 
 
-def _row(name: str, scenario: tuple, blocks, layers) -> dict:  # type: ignore[no-untyped-def]
+def _row(name: str, scenario: tuple, blocks, layers, variant: str = "") -> dict:  # type: ignore[no-untyped-def]
 
     label, objective, required = scenario
     blocks, layers = _require(blocks, required), _require(layers, required)
     if "private" in label:
-        blocks, layers = _fast_private(blocks), _fast_private(layers, blocks)
+        blocks, layers = _private_layers(blocks), _private_layers(layers, blocks)
     if "device compute" in label:
         limit = DEVICE_SHARE * solve(blocks, "auto", "latency").objective
         blocks, layers = _device_limit(blocks, limit), _device_limit(layers, limit)
@@ -105,6 +114,7 @@ def _row(name: str, scenario: tuple, blocks, layers) -> dict:  # type: ignore[no
     row = {
         "model": name,
         "objective": label,
+        "instance": f"{variant}/{name}" if variant else name,
         "blocks": blocks.n_nodes,
         "layers": layers.n_nodes,
         "block_optimum": chain.objective,
@@ -222,13 +232,13 @@ def generated_rows(n: int) -> list[dict]:
 
 def markdown(rows: list[dict], gen: list[dict]) -> str:
     lines = [
-        "| model | objective | blocks / layers | block optimum | DAG optimum | gain | DAG tensors per hop "
+        "| instance | objective | blocks / layers | block optimum | DAG optimum | gain | DAG tensors per hop "
         "| dag-mincut s |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
-            f"| {r['model']} | {r['objective']} | {r['blocks']} / {r['layers']} | {r['block_optimum']:.6g} "
+            f"| {r['instance']} | {r['objective']} | {r['blocks']} / {r['layers']} | {r['block_optimum']:.6g} "
             f"| {r['dag_optimum']:.6g} "
             f"| {r['gain_pct']:.2f}% | {r['tensors_per_hop']} | {r['dag_mincut_s']:.3f} |"
         )
@@ -250,11 +260,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     rows = []
     for name in args.models:
-        blocks, layers = layer_instance(name, args.measure)
-        for scenario in SCENARIOS:
-            if args.scenario and not any(key in scenario[0] for key in args.scenario):
-                continue
-            rows.append(_row(name, scenario, blocks, layers))
+        for variant in VARIANTS:
+            blocks, layers = layer_instance(name, args.measure, variant)
+            for scenario in SCENARIOS:
+                if args.scenario and not any(key in scenario[0] for key in args.scenario):
+                    continue
+                rows.append(_row(name, scenario, blocks, layers, variant))
             print(json.dumps(rows[-1]), flush=True)
     gen = generated_rows(2000) if args.generated else []
     OUT.mkdir(parents=True, exist_ok=True)

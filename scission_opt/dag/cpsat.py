@@ -367,7 +367,7 @@ class _DagModel:
         expr = [(round(c * self.scale), var) for var, c in obj if round(c * self.scale)]
         if w:
             # the bottleneck in objective units: Z * (1 / (scale * w)) seconds >= every stage and hop
-            z_max = int(2.0**OBJECTIVE_BITS) + 1
+            z_max = 2 * int(2.0**OBJECTIVE_BITS)  # the largest row, each coefficient rounded up: below 2^40 + n
             zed = self.m.new_int_var(0, z_max, "bottleneck")
             unit = 1.0 / (self.scale * w)
             for row in bottleneck_rows:  # in Z's own unit, coefficients rounded up: Z never too small

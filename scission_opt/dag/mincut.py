@@ -203,7 +203,7 @@ class _Search:
             value = dag_additive_value(self.instance, plan, choice.terms)
             # (within the rounding tolerance: the bound below stays the branch's true lower bound)
             if empty and not (value <= value_lb + 2 * choice.error and evaluate(self.instance, plan).feasible):
-                for child in _branches(mask, empty[0]):
+                for child in _branches(self.instance, mask, empty[0], len(choice.stops) - 1):
                     self.push(choice, child, value_lb)
                 continue
             # either a plan with exactly these stops, or (dominance) a plan on fewer stops that
@@ -228,12 +228,26 @@ def _labelling(instance: Instance, choice: _Choice, mask: np.ndarray) -> tuple[n
     return result.labels, choice.constant + result.cost_units / choice.scale - choice.error
 
 
-def _branches(mask: np.ndarray, stop: int) -> list[np.ndarray]:
-    """Split "stop ``stop`` runs a node" by the first node on it: disjoint, together complete."""
+def _branches(instance: Instance, mask: np.ndarray, stop: int, last: int) -> list[np.ndarray]:
+    """Split "stop ``stop`` runs a node" by the first candidate on it: disjoint, together complete.
+
+    Candidates are every node, except on the last stop, which runs a node exactly when it runs a
+    model output (every node reaches an output, and a node's readers sit on stops no earlier),
+    and on stop 0, which runs a node exactly when it runs one fed by the raw input alone (every
+    node is reached from one).
+    """
+    dag = structure(instance)
+    if stop == last:
+        candidates = np.array(dag.outputs, dtype=np.int64)
+    elif stop == 0:
+        candidates = np.array(dag.consumers[0], dtype=np.int64)
+    else:
+        candidates = np.arange(mask.shape[0])
+    candidates = candidates[mask[candidates, stop]]
     out = []
-    for v in np.flatnonzero(mask[:, stop]):
+    for k, v in enumerate(candidates):
         child = mask.copy()
-        child[:v, stop] = False
+        child[candidates[:k], stop] = False
         child[v, :] = False
         child[v, stop] = True
         out.append(child)
