@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .instance import Instance, System
@@ -26,7 +26,7 @@ def limit_slack(limit: float) -> float:
     return limit * (1 + LIMIT_RTOL) + 1e-12
 
 
-def exceeds(value, limit):  # type: ignore[no-untyped-def]
+def exceeds(value: Any, limit: Any) -> Any:
     """``value > limit`` up to :data:`LIMIT_RTOL`; works elementwise on arrays (solvers use it too)."""
     return value > limit * (1 + LIMIT_RTOL) + 1e-12
 

@@ -47,13 +47,13 @@ def objectives_agree(a: tuple[float, ...], b: tuple[float, ...], rtol: float = A
 
 
 def compare(
-    instance: "Instance",
+    instance: Instance,
     objective: Any = None,
     *,
     weights: dict[str, float] | None = None,
     top_k: int = 1,
     time_limit: float | None = 60.0,
-) -> list["Comparison"]:
+) -> list[Comparison]:
     """Solve with the exhaustive reference and every other available solver."""
     from .solvers.exhaustive import count_scenarios
 
@@ -84,7 +84,7 @@ def compare(
     return rows
 
 
-def format_comparison(instance: "Instance", rows: list[Comparison]) -> str:
+def format_comparison(instance: Instance, rows: list[Comparison]) -> str:
     header = ["solver", "status", "objective", "agreement", "time ms"]
     table = []
     for r in rows:
@@ -98,7 +98,9 @@ def format_comparison(instance: "Instance", rows: list[Comparison]) -> str:
         status = r.status + (f" ({r.message})" if r.status in ("unsupported", "skipped") else "")
         table.append([r.solver, status, objective, agree, time_ms])
     widths = [max(len(x[i]) for x in [header, *table]) for i in range(len(header))]
-    lines = [f"instance {instance.name}: {instance.n_nodes} nodes, {instance.n_tiers} tiers, {instance.n_systems} systems"]
+    lines = [
+        f"instance {instance.name}: {instance.n_nodes} nodes, {instance.n_tiers} tiers, {instance.n_systems} systems"
+    ]
     lines.append("  ".join(h.ljust(w) for h, w in zip(header, widths)))
     lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)) for row in table]
     return "\n".join(lines)

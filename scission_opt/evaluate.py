@@ -19,6 +19,7 @@ from .route import transfers
 
 __all__ = ["LIMIT_RTOL", "Hop", "Metrics", "evaluate", "exceeds", "limit_slack"]
 
+
 @dataclass(frozen=True)
 class Hop:
     """One transfer between consecutive stops of a plan."""

@@ -30,11 +30,19 @@ def test_solve_json_top_k(capsys: pytest.CaptureFixture[str]) -> None:
     values = [p["objective"] for p in data["plans"]]
     assert len(values) == 3 and values == sorted(values)
     assert values[0] == pytest.approx(1.4)
-    assert data["plans"][0]["plan"]["tiers"][2] == {"tier": "cloud", "system": "gpu", "used": True, "nodes": [0, 2], "layers": [0, 5]}
+    assert data["plans"][0]["plan"]["tiers"][2] == {
+        "tier": "cloud",
+        "system": "gpu",
+        "used": True,
+        "nodes": [0, 2],
+        "layers": [0, 5],
+    }
 
 
 def test_weighted_objective_from_command_line(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["solve", TINY, "--objective", "weighted", "--weight", "latency=1", "--weight", "energy=2", "--json"]) == 0
+    assert (
+        main(["solve", TINY, "--objective", "weighted", "--weight", "latency=1", "--weight", "energy=2", "--json"]) == 0
+    )
     data = json.loads(capsys.readouterr().out)
     m = data["plans"][0]["metrics"]
     assert data["objective"] == pytest.approx(m["latency_s"] + 2 * m["energy_j"])

@@ -253,8 +253,10 @@ def estimate_file(
 def format_estimate_error(rows: list[EstimateError]) -> str:
     """A small table of :func:`estimate_error` rows."""
     lines = [
-        (f"{'model':<20} {'blocks':>6} {'median est/meas':>15} {'median |log2|':>13} {'sum est/meas':>12} "
-        f"{'whole est/meas':>14}")
+        (
+            f"{'model':<20} {'blocks':>6} {'median est/meas':>15} {'median |log2|':>13} {'sum est/meas':>12} "
+            f"{'whole est/meas':>14}"
+        )
     ]
     for r in rows:
         lines.append(
@@ -290,17 +292,17 @@ def _whole_arrays(models: list[ModelProfile]) -> list[tuple[Any, Any, Any]]:
     for m in models:
         if any(b.flops is None for b in m.blocks):
             raise InvalidInstanceError("no FLOP count: cannot calibrate", None, f"models.{m.name}")
-        out.append((
-            np.array([b.flops for b in m.blocks], dtype=float),
-            np.array([b.traffic_bytes for b in m.blocks], dtype=float),
-            np.array([b.layers[1] - b.layers[0] + 1 for b in m.blocks], dtype=float),
-        ))
+        out.append(
+            (
+                np.array([b.flops for b in m.blocks], dtype=float),
+                np.array([b.traffic_bytes for b in m.blocks], dtype=float),
+                np.array([b.layers[1] - b.layers[0] + 1 for b in m.blocks], dtype=float),
+            )
+        )
     return out
 
 
-def calibrate(
-    spec: Spec, measured: Profile, *, fit_layer_s: bool = True, exclude: tuple[str, ...] = ()
-) -> Calibration:
+def calibrate(spec: Spec, measured: Profile, *, fit_layer_s: bool = True, exclude: tuple[str, ...] = ()) -> Calibration:
     """Fit ``flops_efficiency`` (and ``layer_s``) of ``spec`` to ``measured``'s whole-model times.
 
     The criterion is the smallest worst ``|log(estimated whole / measured whole)|``

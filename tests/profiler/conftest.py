@@ -82,7 +82,5 @@ def mobilenet_profile(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from scission_opt.profiler.measure import profile_models
 
     path = tmp_path_factory.mktemp("profiles") / "edge-host.json"
-    profile_models(
-        ["mobilenet_v2"], path, system="host", tier="edge", repeats=2, progress=False, **MOBILENET
-    )
+    profile_models(["mobilenet_v2"], path, system="host", tier="edge", repeats=2, progress=False, **MOBILENET)
     return path

@@ -12,8 +12,8 @@ import scission_opt
 from scission_opt.cli import main
 from scission_opt.errors import InvalidInstanceError
 from scission_opt.instance import load_instance
-from scission_opt.profiler.build import build_instance, check_same_blocks, parse_system_properties
 from scission_opt.network import parse_network_csv
+from scission_opt.profiler.build import build_instance, check_same_blocks, parse_system_properties
 from scission_opt.profiler.profile import load_profile
 
 NETWORK = """source,destination,ping(ms),bandwidth(mbps)
@@ -22,8 +22,14 @@ dev,   gpu,  100,   1.6
 host,  gpu,   20,  50
 """
 
-SPEC = {"name": "gpu", "tier": "cloud", "peak_flops": 8.1e12, "memory_bandwidth": 320e9, "fixed_s": 2e-4,
-        "source": "NVIDIA T4 datasheet"}
+SPEC = {
+    "name": "gpu",
+    "tier": "cloud",
+    "peak_flops": 8.1e12,
+    "memory_bandwidth": 320e9,
+    "fixed_s": 2e-4,
+    "source": "NVIDIA T4 datasheet",
+}
 
 SYSTEMS = {"systems": {"dev": {"memory_bytes": 4e9, "compute_w": 6.4, "idle_w": 2.7, "provenance": "literature"}}}
 
@@ -39,8 +45,13 @@ def files(tmp_path: Path, mobilenet_profile: Path) -> dict[str, Path]:
     """A device profile (the edge profile renamed), the measured edge one, a GPU spec, network and systems."""
     data = json.loads(mobilenet_profile.read_text())
     data["system"], data["tier"] = "dev", "device"
-    out = {"edge": mobilenet_profile, "device": tmp_path / "device-dev.json", "spec": tmp_path / "t4.json",
-           "network": tmp_path / "net.csv", "systems": tmp_path / "systems.json"}
+    out = {
+        "edge": mobilenet_profile,
+        "device": tmp_path / "device-dev.json",
+        "spec": tmp_path / "t4.json",
+        "network": tmp_path / "net.csv",
+        "systems": tmp_path / "systems.json",
+    }
     out["device"].write_text(json.dumps(data))
     out["spec"].write_text(json.dumps(SPEC))
     out["network"].write_text(NETWORK)
@@ -51,12 +62,43 @@ def files(tmp_path: Path, mobilenet_profile: Path) -> dict[str, Path]:
 def test_profile_build_solve_end_to_end(tmp_path, files, capsys):
     """mobilenet_v2 at 96x96: profile (fixture, on this host) -> estimate -> build-instance -> solve."""
     cloud = tmp_path / "cloud-gpu.json"
-    assert main(["estimate", str(files["edge"]), "--spec", str(files["spec"]), "-o", str(cloud),
-                 "--compare", str(files["edge"])]) == 0
+    assert (
+        main(
+            [
+                "estimate",
+                str(files["edge"]),
+                "--spec",
+                str(files["spec"]),
+                "-o",
+                str(cloud),
+                "--compare",
+                str(files["edge"]),
+            ]
+        )
+        == 0
+    )
     inst_path = tmp_path / "mobilenet_v2.json"
-    assert main(["build-instance", "mobilenet_v2", "--profile", str(files["device"]), "--profile", str(files["edge"]),
-                 "--profile", str(cloud), "--network", str(files["network"]), "--systems", str(files["systems"]),
-                 "-o", str(inst_path)]) == 0
+    assert (
+        main(
+            [
+                "build-instance",
+                "mobilenet_v2",
+                "--profile",
+                str(files["device"]),
+                "--profile",
+                str(files["edge"]),
+                "--profile",
+                str(cloud),
+                "--network",
+                str(files["network"]),
+                "--systems",
+                str(files["systems"]),
+                "-o",
+                str(inst_path),
+            ]
+        )
+        == 0
+    )
     instance = load_instance(inst_path)
     profile = load_profile(files["edge"]).model("mobilenet_v2")
     assert instance.tiers == ("device", "edge", "cloud")
@@ -88,8 +130,12 @@ def test_unreadable_model_file_is_one_line_exit_2(tmp_path, capsys):
     bad.write_bytes(b"\x00not a keras archive")
     assert main(["profile", str(bad), "--system", "h", "--tier", "edge", "-o", str(tmp_path / "p.json")]) == 2
     assert f"{bad}: model: cannot load model" in _one_line_error(capsys)
-    assert main(["profile", str(tmp_path / "missing.h5"), "--system", "h", "--tier", "edge",
-                 "-o", str(tmp_path / "p.json")]) == 2
+    assert (
+        main(
+            ["profile", str(tmp_path / "missing.h5"), "--system", "h", "--tier", "edge", "-o", str(tmp_path / "p.json")]
+        )
+        == 2
+    )
     assert "no such model file" in _one_line_error(capsys)
 
 
@@ -97,8 +143,20 @@ def test_profiles_with_different_blocks_name_system_and_block(tmp_path, files, c
     data = json.loads(files["device"].read_text())
     data["models"]["mobilenet_v2"]["blocks"][3]["output_bytes"] += 4
     files["device"].write_text(json.dumps(data))
-    code = main(["build-instance", "mobilenet_v2", "--profile", str(files["edge"]), "--profile", str(files["device"]),
-                 "--network", str(files["network"]), "-o", str(tmp_path / "i.json")])
+    code = main(
+        [
+            "build-instance",
+            "mobilenet_v2",
+            "--profile",
+            str(files["edge"]),
+            "--profile",
+            str(files["device"]),
+            "--network",
+            str(files["network"]),
+            "-o",
+            str(tmp_path / "i.json"),
+        ]
+    )
     assert code == 2
     err = _one_line_error(capsys)
     assert f"{files['device']}: models.mobilenet_v2.blocks[3]: system 'dev': block 3 differs" in err
@@ -119,8 +177,22 @@ def test_missing_network_link_is_one_line_exit_2(tmp_path, files, capsys):
     cloud = tmp_path / "cloud-gpu.json"
     assert main(["estimate", str(files["edge"]), "--spec", str(files["spec"]), "-o", str(cloud)]) == 0
     capsys.readouterr()
-    code = main(["build-instance", "mobilenet_v2", "--profile", str(files["device"]), "--profile", str(files["edge"]),
-                 "--profile", str(cloud), "--network", str(files["network"]), "-o", str(tmp_path / "i.json")])
+    code = main(
+        [
+            "build-instance",
+            "mobilenet_v2",
+            "--profile",
+            str(files["device"]),
+            "--profile",
+            str(files["edge"]),
+            "--profile",
+            str(cloud),
+            "--network",
+            str(files["network"]),
+            "-o",
+            str(tmp_path / "i.json"),
+        ]
+    )
     assert code == 2
     assert f"{files['network']}: links: missing link host -> gpu (edge -> cloud)" in _one_line_error(capsys)
 
@@ -139,7 +211,6 @@ def test_same_system_twice(files):
 def test_system_properties_reject_unknown_fields():
     with pytest.raises(InvalidInstanceError, match="systems.dev.memory: unknown field"):
         parse_system_properties({"systems": {"dev": {"memory": 4}}}, "systems.json")
-
 
 
 def test_build_instance_fits_and_carries_the_segment_cost(tmp_path):

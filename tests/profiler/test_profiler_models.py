@@ -18,8 +18,13 @@ def test_eighteen_models():
 
 @pytest.mark.parametrize(
     "given, name",
-    [("VGG16", "vgg16"), ("mobilenetv2", "mobilenet_v2"), ("inceptionresnet_v2", "inception_resnet_v2"),
-     ("nasnetlarge", "nasnet_large"), ("inception-v3", "inception_v3")],
+    [
+        ("VGG16", "vgg16"),
+        ("mobilenetv2", "mobilenet_v2"),
+        ("inceptionresnet_v2", "inception_resnet_v2"),
+        ("nasnetlarge", "nasnet_large"),
+        ("inception-v3", "inception_v3"),
+    ],
 )
 def test_aliases(given, name):
     assert canonical_name(given) == name

@@ -23,8 +23,14 @@ def test_round_trip(tmp_path, mobilenet_profile):
     [
         (lambda d: d.update(format="other"), "format"),
         (lambda d: d["provenance"].update(method="guessed"), "provenance.method"),
-        (lambda d: d["models"]["mobilenet_v2"]["blocks"][2].pop("output_bytes"), "models.mobilenet_v2.blocks[2].output_bytes"),
-        (lambda d: d["models"]["mobilenet_v2"]["blocks"][0]["latency"].update(median_s=-1), "models.mobilenet_v2.blocks[0].latency.median_s"),
+        (
+            lambda d: d["models"]["mobilenet_v2"]["blocks"][2].pop("output_bytes"),
+            "models.mobilenet_v2.blocks[2].output_bytes",
+        ),
+        (
+            lambda d: d["models"]["mobilenet_v2"]["blocks"][0]["latency"].update(median_s=-1),
+            "models.mobilenet_v2.blocks[0].latency.median_s",
+        ),
         (lambda d: d["models"]["mobilenet_v2"].update(blocks=[]), "models.mobilenet_v2.blocks"),
         (lambda d: d.update(extra=1), "extra"),
     ],

@@ -73,28 +73,40 @@ def test_default_result_count_is_five(capsys: pytest.CaptureFixture[str], bench:
         # Layer 7 on the edge, layer 12 on the cloud: 0.32 + e2 0.5 + 0.175 + gpu 0.05
         (["-e", "7", "-c", "12"], f"[1] 1.0450s - 0.4000MB - {NO_DEVICE}, Edge(e2) = 0 - 8, Cloud(gpu(1)) = 9 - 12"),
         # The device may send 0.1 MB: less than the raw input, so it runs everything (6 s)
-        (["--device-upload", "0.1"], "[1] 6.0000s - 0.0000MB - Device(pi) = 0 - 12, Edge(None) = -1 - -1, Cloud(None) = -1 - -1"),
+        (
+            ["--device-upload", "0.1"],
+            "[1] 6.0000s - 0.0000MB - Device(pi) = 0 - 12, Edge(None) = -1 - -1, Cloud(None) = -1 - -1",
+        ),
         # Edge and cloud used, the edge sends <= 0.3 MB: e2 0-8 as above
         (
             ["--edge-upload", "0.3", "-e", "!-1", "-c", "!-1"],
             f"[1] 1.0450s - 0.4000MB - {NO_DEVICE}, Edge(e2) = 0 - 8, Cloud(gpu(1)) = 9 - 12",
         ),
         # At most 0.15 s on the edge: e1 0-2 (0.2 s) is out; e2 0-2 costs 0.32 + 0.1 + 0.55 + 0.25 = 1.22 > 1.0
-        (["--edge-time", "0.15"], f"[1] 1.0000s - 0.1500MB - {NO_DEVICE}, Edge(None) = -1 - -1, Cloud(gpu(1)) = 0 - 12"),
+        (
+            ["--edge-time", "0.15"],
+            f"[1] 1.0000s - 0.1500MB - {NO_DEVICE}, Edge(None) = -1 - -1, Cloud(gpu(1)) = 0 - 12",
+        ),
         # The cloud at most 50 % of all compute: the best plan has 0.25 of 0.45 s there (56 %), cloud-only 100 %
         (["--cloud-time", "50%"], f"[1] 0.9200s - 0.1500MB - {NO_DEVICE}, Edge(e2) = 0 - 12, Cloud(None) = -1 - -1"),
         # A larger raw input (0.6 MB): pi -> e1 0.61 + 0.2 + 0.15 + 0.25 = 1.21; e1 alone 0.61 + 1.2; gpu 2.5
         (["-i", "0.6"], f"[1] 1.2100s - 1.6000MB - {NO_DEVICE}, Edge(e1) = 0 - 2, Cloud(gpu(1)) = 3 - 12"),
     ],
 )
-def test_criteria_forms(capsys: pytest.CaptureFixture[str], bench: tuple[Path, Path], args: list[str], best: str) -> None:
+def test_criteria_forms(
+    capsys: pytest.CaptureFixture[str], bench: tuple[Path, Path], args: list[str], best: str
+) -> None:
     code, lines, err = run(capsys, bench, *args, "--result-count", "1")
     assert (code, lines, err) == (0, [best], "")
 
 
 def test_numeric_edge_name(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     times = {"device-pi": TIMES["device-pi"], "edge-2500": TIMES["edge-e1"], "cloud-gpu(1)": TIMES["cloud-gpu(1)"]}
-    bench = make_bench(tmp_path / "b", times, NETWORK.replace("e1", "2500").replace("e2,gpu(1),      50,  16\n", "").replace("pi,e2,          20,   4\n", ""))
+    bench = make_bench(
+        tmp_path / "b",
+        times,
+        NETWORK.replace("e1", "2500").replace("e2,gpu(1),      50,  16\n", "").replace("pi,e2,          20,   4\n", ""),
+    )
     code, lines, _ = run(capsys, bench, "-e", "2500", "--result-count", "1")
     assert lines == [f"[1] 0.7600s - 1.1500MB - {NO_DEVICE}, Edge(2500) = 0 - 2, Cloud(gpu(1)) = 3 - 12"]
 
@@ -121,14 +133,18 @@ def test_infeasible_query_exits_1(capsys: pytest.CaptureFixture[str], bench: tup
     assert err.startswith("no configuration meets the criteria: infeasible")
 
 
-def test_plots_from_the_scission_command(capsys: pytest.CaptureFixture[str], bench: tuple[Path, Path], tmp_path: Path) -> None:
+def test_plots_from_the_scission_command(
+    capsys: pytest.CaptureFixture[str], bench: tuple[Path, Path], tmp_path: Path
+) -> None:
     code, _, _ = run(capsys, bench, "--plot", str(tmp_path / "plan.png"), "--timeline", str(tmp_path / "t.svg"))
     assert code == 0
     assert (tmp_path / "plan.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert b"<svg" in (tmp_path / "t.svg").read_bytes()[:2000]
 
 
-def test_import_scission_writes_the_same_problem(capsys: pytest.CaptureFixture[str], bench: tuple[Path, Path], tmp_path: Path) -> None:
+def test_import_scission_writes_the_same_problem(
+    capsys: pytest.CaptureFixture[str], bench: tuple[Path, Path], tmp_path: Path
+) -> None:
     out = tmp_path / "tiny.json"
     code = main(["import-scission", str(bench[0]), str(bench[1]), "tiny", "-e", "7", "-c", "12", "-o", str(out)])
     assert code == 0
@@ -170,7 +186,10 @@ def test_csv_missing_a_link(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
 
 def test_model_missing_from_one_machine(capsys: pytest.CaptureFixture[str], bench: tuple[Path, Path]) -> None:
     err = _bad(capsys, ["scission", str(bench[0]), str(bench[1]), "vgg16"])
-    assert err == f"error: {bench[0] / 'device-pi.dat'}: no benchmark for model 'vgg16' (models in this file: other, tiny)\n"
+    assert (
+        err
+        == f"error: {bench[0] / 'device-pi.dat'}: no benchmark for model 'vgg16' (models in this file: other, tiny)\n"
+    )
     write_dat(bench[0] / "edge-e2.dat", {"other": [(0, 4, 0.5, 10)]})
     err = _bad(capsys, ["import-scission", str(bench[0]), str(bench[1]), "tiny", "-o", str(bench[0] / "x.json")])
     assert err == f"error: {bench[0] / 'edge-e2.dat'}: no benchmark for model 'tiny' (models in this file: other)\n"
@@ -205,6 +224,8 @@ def test_hostile_benchmark_file(capsys: pytest.CaptureFixture[str], bench: tuple
         (["--plot", "chart.jpg"], "error: chart.jpg: cannot write a .jpg image; use .png or .svg"),
     ],
 )
-def test_bad_options(capsys: pytest.CaptureFixture[str], bench: tuple[Path, Path], args: list[str], message: str) -> None:
+def test_bad_options(
+    capsys: pytest.CaptureFixture[str], bench: tuple[Path, Path], args: list[str], message: str
+) -> None:
     err = _bad(capsys, ["scission", str(bench[0]), str(bench[1]), "tiny", *args])
     assert err.startswith(message)

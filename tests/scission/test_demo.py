@@ -37,7 +37,10 @@ def test_readme_examples(demo: tuple[Path, Path], capsys: pytest.CaptureFixture[
     ]
     # The edge runs only blocks measured at 0 s: phone 4.2 + (0.005 + 802,944 / 6.25e6) + 0
     # + (0.03 + 100,480 / 1.25e7) + server 0.004 = 4.3755 s; 0.802944 + 0.10048 MB.
-    assert main(["scission", str(bench), str(csv), "demo27", "-d", "14", "-e", "15", "-c", "23", "--result-count", "1"]) == 0
+    assert (
+        main(["scission", str(bench), str(csv), "demo27", "-d", "14", "-e", "15", "-c", "23", "--result-count", "1"])
+        == 0
+    )
     out, err = capsys.readouterr()
     assert out == "[1] 4.3755s - 0.9034MB - Device(phone) = 0 - 14, Edge(nuc) = 15 - 22, Cloud(server(GPU)) = 23 - 26\n"
     assert err.startswith("note: in result 1 a used edge or cloud tier runs only blocks measured at 0 s")
