@@ -53,6 +53,9 @@ def _carried(instance: Instance, plan: Plan, stop_of_tier: dict[int, int], n_sto
     dag = structure(instance)
     made_on = [0] + [stop_of_tier[t] for t in tiers]
     read_until = [max((stop_of_tier[tiers[c]] for c in readers), default=-1) for readers in dag.consumers]
+    if instance.return_output:  # a model output is read by a virtual sink on the last stop (formulations/dag.md)
+        for v in dag.outputs:
+            read_until[v + 1] = n_stops - 1
     carried: list[list[int]] = [[] for _ in range(max(n_stops - 1, 0))]
     for b, (a, c) in enumerate(zip(made_on, read_until)):
         for k in range(a, c):

@@ -116,6 +116,20 @@ def test_raw_input_crosses_to_its_readers_and_outputs_return() -> None:
     assert m.upload_bytes == (500.0, 5000.0, 4000.0)
 
 
+def test_an_output_made_early_travels_to_the_last_stop_before_returning() -> None:
+    inst = _diamond(return_output=True)
+    # every node on the device but d on the cloud; a second output (b's branch) is made on the device
+    data = inst.to_dict()
+    data["model"]["nodes"].append({"name": "e", "layers": [4, 4], "inputs": [1], "output_bytes": 700})
+    for s in data["systems"]:
+        s["latency_s"].append(0.01)
+    two_outputs = parse_instance(data)
+    m = evaluate(two_outputs, Plan.from_assignment((0, 0, 0, 2, 0), ("dev", None, "cloud")))
+    # hop 1 carries b and c (read by d) and e (an output, read by the virtual sink on the cloud)
+    assert [h.tensors for h in m.hops] == [(2, 3, 5), (4, 5)]
+    assert m.hops[-1].returning and m.hops[-1].bytes == 4000 + 700
+
+
 def test_a_plan_reading_back_from_a_later_tier_is_rejected() -> None:
     inst = _diamond()
     with pytest.raises(InvalidInstanceError, match="reads node 0 from a later tier"):
