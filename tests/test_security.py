@@ -377,7 +377,9 @@ def test_messages_quote_and_bound_what_a_file_says(tmp_path: Path, capsys: pytes
 # ---- 6. errors that named no file --------------------------------------------------------------------
 
 
-def test_dag_instance_refused_by_a_chain_solver_names_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_dag_instance_refused_by_a_chain_solver_names_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     data = json.loads(TINY.read_text())
     data["model"]["nodes"][2]["inputs"] = [0, 1]
     path = tmp_path / "dag.json"
