@@ -32,12 +32,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..budget import Budget
-from ..errors import UnsupportedError
 from ..evaluate import limit_slack
 from ..objectives import Objective, is_additive
 from ..plan import Plan
 from ..result import SolveResult, Status
-from ..solvers.base import allowed_nodes, finish, terms_by_origin
+from ..solvers.base import allowed_nodes, finish, require_supported, terms_by_origin
 from .model import structure
 
 if TYPE_CHECKING:
@@ -73,9 +72,7 @@ class DagCPSAT:
         self, instance: Instance, objective: Objective, *, top_k: int = 1, time_limit: float | None = None
     ) -> SolveResult:
         started = time.perf_counter()
-        why = self.unsupported(instance, objective)
-        if why:
-            raise UnsupportedError(f"solver {self.name!r} cannot solve this instance: {why}")
+        require_supported(self, instance, objective)
         budget = Budget(time_limit)
         found: list[tuple[float, Plan]] = []
         bound, proven = math.inf, True

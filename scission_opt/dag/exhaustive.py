@@ -18,6 +18,7 @@ from ..evaluate import evaluate
 from ..objectives import Objective
 from ..plan import Plan
 from ..result import SolveResult, Status
+from ..solvers.base import require_supported
 from .base import dag_problem, finish_dag
 
 if TYPE_CHECKING:
@@ -89,11 +90,7 @@ class DagExhaustive:
         self, instance: Instance, objective: Objective, *, top_k: int = 1, time_limit: float | None = None
     ) -> SolveResult:
         started = time.perf_counter()
-        why = self.unsupported(instance, objective)
-        if why:
-            from ..errors import UnsupportedError
-
-            raise UnsupportedError(f"solver {self.name!r} cannot solve this instance: {why}")
+        require_supported(self, instance, objective)
         best: list[tuple[float, int, Plan]] = []  # max-heap of the top_k by negated value
         counter = itertools.count()
         status = Status.OPTIMAL

@@ -34,12 +34,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..budget import Budget
-from ..errors import UnsupportedError
 from ..evaluate import evaluate
 from ..objectives import Objective, is_additive
 from ..plan import Plan
 from ..result import SolveResult, Status
-from ..solvers.base import allowed_nodes, finish, terms_by_origin
+from ..solvers.base import allowed_nodes, finish, require_supported, terms_by_origin
 from .additive import dag_additive_value
 from .cutgraph import SCALE_UNITS, cut_graph, min_labelling
 from .model import structure
@@ -112,9 +111,7 @@ class DagMinCut:
         otherwise (and for ``top_k > 1``) the instance is handed to ``dag-cpsat``.
         """
         started = time.perf_counter()
-        why = self.unsupported(instance, objective)
-        if why:
-            raise UnsupportedError(f"solver {self.name!r} cannot solve this instance: {why}")
+        require_supported(self, instance, objective)
         coupling = _coupling(instance)
         if top_k == 1:
             relaxed = _relax(instance) if coupling else instance
