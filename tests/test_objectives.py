@@ -142,3 +142,19 @@ def test_overflowing_weights_are_refused_by_name_through_the_api(solver: str) ->
     tiny = load_instance(DATA / "tiny.json")
     with pytest.raises(InvalidInstanceError, match="objective.weights.latency"):
         solve(tiny, solver, "weighted", weights={"latency": 1e308, "energy": 1e308})
+
+
+def test_energy_terms_use_the_given_origin_even_where_filters_exclude_it() -> None:
+    """Found by hypothesis: with the only first-tier system excluded, the terms charged no idle power,
+    while the evaluator (which still scores such a plan, listing the breach) did."""
+    from scission_opt.instance import Constraints
+    from scission_opt.plan import Plan
+
+    tiny = load_instance(DATA / "tiny.json")
+    excluded = tiny.replace(constraints=Constraints(excluded_systems=(("pi",), (), ())))
+    plan = Plan((0, 0, 0, 3), ("pi", None, "gpu"))
+    metrics = evaluate(excluded, plan)
+    assert not metrics.feasible and metrics.energy_j > 0
+    energy = get_objective("energy")
+    terms = energy.terms(excluded, excluded.system_index["pi"])  # type: ignore[attr-defined]
+    assert additive_value(excluded, plan, terms, metrics) == pytest.approx(metrics.energy_j, rel=1e-12)

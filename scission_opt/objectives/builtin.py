@@ -92,7 +92,12 @@ class Energy:
     def terms(self, instance: Instance, origin: int | None) -> Terms:
         require_power(instance, "the energy objective")
         first = instance.candidates[0]
-        idle = instance.systems[origin if origin is not None else first[0]].idle_w if first else 0.0
+        # the given origin's idle power, even where filters exclude it (the evaluator still scores such a plan)
+        idle = (
+            instance.systems[origin].idle_w
+            if origin is not None
+            else (instance.systems[first[0]].idle_w if first else 0.0)
+        )
         on_first = instance.system_tier == 0
         compute_w = np.array([s.compute_w or 0.0 for s in instance.systems])
         node_w = np.where(on_first, compute_w, idle)
