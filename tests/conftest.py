@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from scission_opt._native import preload_ortools
 from scission_opt.generate import generate
@@ -18,6 +19,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 preload_ortools()
 
 DATA = Path(__file__).parent / "data"
+
+# The suite is one reproducible run: the same examples every time, and no per-example deadline (a slow,
+# loaded machine must pass too). HYPOTHESIS_PROFILE=explore draws new examples each run, to hunt for bugs;
+# SCISSION_FUZZ raises the example counts of the property and fuzz tests.
+settings.register_profile("repeatable", derandomize=True, deadline=None)
+settings.register_profile("explore", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 def solver_module_exists(name: str) -> bool:
