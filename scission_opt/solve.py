@@ -234,7 +234,7 @@ def _feasible(instance: Instance, objective: Objective, budget: Budget) -> bool 
         return None
     from .solvers.base import chain_problem
 
-    if chain_problem(instance, segment_overhead=True) is None:
+    if chain_problem(instance) is None:
         from .solvers.dp import feasible
 
         return feasible(instance, budget)

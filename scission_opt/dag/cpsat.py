@@ -72,7 +72,7 @@ class DagCPSAT:
         self, instance: Instance, objective: Objective, *, top_k: int = 1, time_limit: float | None = None
     ) -> SolveResult:
         started = time.perf_counter()
-        require_supported(self, instance, objective)
+        require_supported(self, instance, objective, top_k)
         budget = Budget(time_limit)
         found: list[tuple[float, Plan]] = []
         bound, proven = math.inf, True

@@ -90,7 +90,7 @@ class DagExhaustive:
         self, instance: Instance, objective: Objective, *, top_k: int = 1, time_limit: float | None = None
     ) -> SolveResult:
         started = time.perf_counter()
-        require_supported(self, instance, objective)
+        require_supported(self, instance, objective, top_k)
         best: list[tuple[float, int, Plan]] = []  # max-heap of the top_k by negated value
         counter = itertools.count()
         status = Status.OPTIMAL

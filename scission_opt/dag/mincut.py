@@ -111,7 +111,7 @@ class DagMinCut:
         otherwise (and for ``top_k > 1``) the instance is handed to ``dag-cpsat``.
         """
         started = time.perf_counter()
-        require_supported(self, instance, objective)
+        require_supported(self, instance, objective, top_k)
         coupling = _coupling(instance)
         if top_k == 1:
             relaxed = _relax(instance) if coupling else instance

@@ -41,18 +41,17 @@ class Solver(Protocol):
         ...
 
 
-def require_supported(solver: Solver, instance: Instance, objective: Objective) -> None:
-    why = solver.unsupported(instance, objective)
+def require_supported(solver: Solver, instance: Instance, objective: Objective, top_k: int = 1) -> None:
+    """Raise :class:`UnsupportedError`, naming the file, when :func:`unsupported_by` gives a reason."""
+    why = unsupported_by(solver, instance, objective, top_k)
     if why:
         raise UnsupportedError(f"{instance.source}: solver {solver.name!r} cannot solve this instance: {why}")
 
 
-def chain_problem(instance: Instance, *, segment_overhead: bool = False) -> str | None:
-    """Why a chain-only solver cannot take ``instance``; ``segment_overhead`` says whether it models that cost."""
+def chain_problem(instance: Instance) -> str | None:
+    """Why a chain-only solver cannot take ``instance``, or ``None``."""
     if not instance.is_chain:
         return "the model is not a chain (a node has inputs other than the previous node); only chains are supported"
-    if not segment_overhead and any(s.segment_overhead_s for s in instance.systems):
-        return "segment_overhead_s is not yet modelled by this solver"
     return None
 
 

@@ -36,11 +36,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..budget import Budget
-from ..errors import UnsupportedError
 from ..objectives import Objective, Terms, is_additive
 from ..plan import Plan
 from ..result import SolveResult, Status
-from .base import Feature, chain_problem, finish, missing_features, origins, unsupported_by
+from .base import Feature, chain_problem, finish, missing_features, origins, require_supported
 from .bottleneck import bottleneck_search
 from .coupling import Lagrangian, Resource, combine, coupling_resources, lagrangian
 from .labels import LabelOutcome, LabelProblem, label_search
@@ -68,7 +67,7 @@ class SegmentDP:
         return True
 
     def unsupported(self, instance: Instance, objective: Objective) -> str | None:
-        return chain_problem(instance, segment_overhead=True) or missing_features(self.features, instance, objective)
+        return chain_problem(instance) or missing_features(self.features, instance, objective)
 
     def solve(
         self,
@@ -82,9 +81,7 @@ class SegmentDP:
         """Solve; see the module docstring for the methods. ``budget`` (else ``time_limit``) bounds the time."""
         started = time.perf_counter()
         budget = budget or Budget(time_limit)
-        why = unsupported_by(self, instance, objective, top_k)
-        if why:
-            raise UnsupportedError(f"{instance.source}: solver {self.name!r} cannot solve this instance: {why}")
+        require_supported(self, instance, objective, top_k)
         assert is_additive(objective)
         resources = coupling_resources(instance, origins(instance))
         per_origin = (

@@ -317,7 +317,7 @@ class Exhaustive:
         return True
 
     def unsupported(self, instance: Instance, objective: Objective) -> str | None:
-        return chain_problem(instance, segment_overhead=True)
+        return chain_problem(instance)
 
     def solve(
         self,
@@ -331,7 +331,7 @@ class Exhaustive:
         """Score every scenario; stops (status ``feasible`` or ``time_limit``) when the budget runs out."""
         started = time.perf_counter()
         budget = budget or Budget(time_limit)
-        require_supported(self, instance, objective)
+        require_supported(self, instance, objective, top_k)
         scorer = _Scorer(instance, objective)
         best = _Best(top_k)
         timed_out = False

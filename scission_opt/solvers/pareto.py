@@ -74,7 +74,7 @@ def pareto_labels(
     UnsupportedError
         For a non-chain model, a non-additive objective, or both objectives bottlenecks.
     """
-    why = chain_problem(instance, segment_overhead=True)
+    why = chain_problem(instance)
     if why:
         raise UnsupportedError(why)
     first, second = objectives

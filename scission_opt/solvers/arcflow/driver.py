@@ -346,7 +346,7 @@ class ArcSolver:
 
     def unsupported(self, instance: Instance, objective: Objective) -> str | None:
         """Why this solver cannot take ``instance`` with ``objective``, or ``None``."""
-        why = chain_problem(instance, segment_overhead=True)
+        why = chain_problem(instance)
         if why:
             return why
         if not is_additive(objective):
@@ -383,7 +383,7 @@ class ArcSolver:
         """
         if budget is None:
             budget = Budget(time_limit)
-        require_supported(self, instance, objective)
+        require_supported(self, instance, objective, top_k)
         search = _Search(
             self.name, self.backend, instance, objective, top_k, budget, self.heuristics, self.resource_pruning, bound
         )
