@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..argtypes import positive
@@ -120,11 +121,13 @@ def solve_hook(args: argparse.Namespace, instance: Instance) -> tuple[Instance, 
         solver=args.solver,
         time_limit=args.time_limit,
     )
-    if args.json:
-        print(json.dumps(result.to_dict(instance), indent=1))
-    else:
-        print(format_robust(instance, result))
+    _print(args, instance, result, format_robust)
     return instance, EXIT_OK if result.plan is not None else EXIT_INFEASIBLE
+
+
+def _print(args: argparse.Namespace, instance: Instance, answer: Any, text: Callable[[Instance, Any], str]) -> None:
+    """An answer as JSON (``--json``: its ``to_dict``) or as the text ``text`` makes of it."""
+    print(json.dumps(answer.to_dict(instance), indent=1) if args.json else text(instance, answer))
 
 
 def explain_result(args: argparse.Namespace, instance: Instance, result: SolveResult) -> dict[str, Any] | None:
@@ -163,10 +166,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         solver=args.solver,
         time_limit=args.time_limit,
     )
-    if args.json:
-        print(json.dumps(result.to_dict(instance), indent=1))
-    else:
-        print(format_sensitivity(instance, result))
+    _print(args, instance, result, format_sensitivity)
     if args.plot:
         from .charts import plot_sensitivity
 
@@ -185,10 +185,7 @@ def cmd_pareto(args: argparse.Namespace) -> int:
     instance = apply_network_options(args, load_instance(args.instance))
     names = [x.strip() for x in args.objectives.split(",") if x.strip()]
     front = pareto_front(instance, names, solver=args.solver, time_limit=args.time_limit, method=args.method)
-    if args.json:
-        print(json.dumps(front.to_dict(instance), indent=1))
-    else:
-        print(format_front(instance, front))
+    _print(args, instance, front, format_front)
     if args.plot:
         from .charts import plot_front
 
