@@ -88,21 +88,21 @@ class OverheadFit:
     @property
     def worst_factor(self) -> float:
         """Largest factor (>= 1) between predicted and measured whole time, either way."""
-        return max(max(m.ratio, 1 / m.ratio) for m in self.models)
+        return _worst([m.ratio for m in self.models])
 
     @property
     def median_error(self) -> float:
         """Median of |predicted / measured - 1|."""
-        return statistics.median(abs(m.ratio - 1) for m in self.models)
+        return _median_error([m.ratio for m in self.models])
 
     @property
     def worst_factor_plain_sum(self) -> float:
         """The same worst factor for the plain sum of blocks (no fixed cost)."""
-        return max(max(m.sum_ratio, 1 / m.sum_ratio) for m in self.models)
+        return _worst([m.sum_ratio for m in self.models])
 
     @property
     def median_error_plain_sum(self) -> float:
-        return statistics.median(abs(m.sum_ratio - 1) for m in self.models)
+        return _median_error([m.sum_ratio for m in self.models])
 
     def describe(self) -> str:
         """One sentence for provenance strings."""
@@ -112,6 +112,16 @@ class OverheadFit:
             f"{self.median_error:.1%} (plain sum of blocks: {self.worst_factor_plain_sum:.2f}x, "
             f"{self.median_error_plain_sum:.1%})"
         )
+
+
+def _worst(ratios: Sequence[float]) -> float:
+    """Largest factor (>= 1) between predicted and measured, either way."""
+    return max(max(r, 1 / r) for r in ratios)
+
+
+def _median_error(ratios: Sequence[float]) -> float:
+    """Median of |predicted / measured - 1|."""
+    return statistics.median(abs(r - 1) for r in ratios)
 
 
 def segment_time(latencies: Sequence[float] | np.ndarray, overhead_s: float) -> float:
