@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Sequence
+from typing import Any
+
+from ._fields import check_number
+from .errors import ScissionError, one_line
 
 
 def _number(text: str, kind: type) -> float:
@@ -39,3 +44,33 @@ def positive(text: str) -> float:
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
     return value
+
+
+def _weights(pairs: Sequence[str] | None) -> dict[str, float] | None:
+    if not pairs:
+        return None
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        try:
+            out[key] = float(value)
+        except ValueError:
+            sep = ""
+        if not sep or not key:
+            raise ScissionError(f"--weight: expected NAME=NUMBER, got {one_line(repr(pair), 80)}")
+    for name, weight in out.items():  # the bounds a file's weights obey (limits.MAX_NUMBER)
+        check_number(weight, f"--weight {one_line(name, 40)}", "")
+    return out
+
+
+def weights_for(args: argparse.Namespace, instance: Any) -> dict[str, float] | None:
+    """``--weight`` values, refused unless the objective in effect is ``weighted``.
+
+    That is ``--objective weighted``, or no ``--objective`` and an instance
+    whose own objective is ``weighted`` (the weights then replace its own).
+    """
+    weights = _weights(args.weight)
+    objective = args.objective if args.objective is not None else instance.objective.name
+    if weights is not None and objective != "weighted":
+        raise ScissionError(f"--weight applies only to --objective weighted, and the objective is {objective!r}")
+    return weights

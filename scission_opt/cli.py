@@ -17,10 +17,8 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-from typing import Any
 
-from ._fields import check_number
-from .argtypes import count, positive
+from .argtypes import count, positive, weights_for
 from .errors import ScissionError, UnknownNameError, one_line
 from .exitcodes import (
     EXIT_BAD_INPUT,
@@ -42,36 +40,6 @@ COMMAND_MODULES += ("scission_opt.profiler.commands",)  # profile, build-instanc
 COMMAND_MODULES += ("scission_opt.scission.cli", "scission_opt.plots_cli")  # scission, import-scission, plot-profile
 COMMAND_MODULES += ("scission_opt.whatif.commands",)  # sensitivity, pareto
 COMMAND_MODULES += ("scission_opt.dag.commands",)  # graph-instance
-
-
-def _weights(pairs: Sequence[str] | None) -> dict[str, float] | None:
-    if not pairs:
-        return None
-    out = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        try:
-            out[key] = float(value)
-        except ValueError:
-            sep = ""
-        if not sep or not key:
-            raise ScissionError(f"--weight: expected NAME=NUMBER, got {one_line(repr(pair), 80)}")
-    for name, weight in out.items():  # the bounds a file's weights obey (limits.MAX_NUMBER)
-        check_number(weight, f"--weight {one_line(name, 40)}", "")
-    return out
-
-
-def _weights_for(args: argparse.Namespace, instance: Any) -> dict[str, float] | None:
-    """``--weight`` values, refused unless the objective in effect is ``weighted``.
-
-    That is ``--objective weighted``, or no ``--objective`` and an instance
-    whose own objective is ``weighted`` (the weights then replace its own).
-    """
-    weights = _weights(args.weight)
-    objective = args.objective if args.objective is not None else instance.objective.name
-    if weights is not None and objective != "weighted":
-        raise ScissionError(f"--weight applies only to --objective weighted, and the objective is {objective!r}")
-    return weights
 
 
 def add_solver_options(p: argparse.ArgumentParser) -> None:
@@ -111,7 +79,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
         args.objective,
         top_k=args.top,
         time_limit=args.time_limit,
-        weights=_weights_for(args, instance),
+        weights=weights_for(args, instance),
     )
     if not args.json:
         print(format_result(instance, result))
@@ -143,7 +111,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     rows = compare(
         instance,
         args.objective,
-        weights=_weights_for(args, instance),
+        weights=weights_for(args, instance),
         top_k=args.top,
         time_limit=args.time_limit,
     )

@@ -35,11 +35,10 @@ import numpy as np
 
 from ..budget import Budget
 from ..evaluate import evaluate
-from ..objectives import Objective, is_additive
+from ..objectives import Objective, additive_value, is_additive
 from ..plan import Plan
 from ..result import SolveResult, Status
 from ..solvers.base import allowed_nodes, finish, require_supported, terms_by_origin
-from .additive import dag_additive_value
 from .cutgraph import SCALE_UNITS, cut_graph, min_labelling
 from .model import structure
 
@@ -197,7 +196,7 @@ class _Search:
                 continue
             empty = [j for j in choice.must_use if not (labels == j).any()]
             plan = _plan(self.instance, choice, labels)
-            value = dag_additive_value(self.instance, plan, choice.terms)
+            value = additive_value(self.instance, plan, choice.terms)
             # (within the rounding tolerance: the bound below stays the branch's true lower bound)
             if empty and not (value <= value_lb + 2 * choice.error and evaluate(self.instance, plan).feasible):
                 for child in _branches(self.instance, mask, empty[0], len(choice.stops) - 1):

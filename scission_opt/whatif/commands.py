@@ -96,7 +96,7 @@ def solve_hook(args: argparse.Namespace, instance: Instance) -> tuple[Instance, 
         raise InvalidInstanceError("needs --scenarios FILE", "--robust")
     if not args.scenarios:
         return instance, None
-    from ..cli import _weights_for
+    from ..argtypes import weights_for
     from .robust import format_robust, load_scenarios, robust_plan
 
     if args.network:
@@ -117,7 +117,7 @@ def solve_hook(args: argparse.Namespace, instance: Instance) -> tuple[Instance, 
         scenarios,
         args.robust or "worst",
         objective=args.objective,
-        weights=_weights_for(args, instance),
+        weights=weights_for(args, instance),
         solver=args.solver,
         time_limit=args.time_limit,
     )
@@ -134,11 +134,11 @@ def explain_result(args: argparse.Namespace, instance: Instance, result: SolveRe
     """``--explain``: prints the explanation (text mode) and returns it as a dict (for ``--json``)."""
     if not getattr(args, "explain", False) or result.plan is None:
         return None
-    from ..cli import _weights_for
+    from ..argtypes import weights_for
     from .explain import explain, format_explanation
 
     explanation = explain(
-        instance, result, objective=args.objective, weights=_weights_for(args, instance), solver=args.solver
+        instance, result, objective=args.objective, weights=weights_for(args, instance), solver=args.solver
     )
     if not args.json:
         print()
@@ -147,7 +147,7 @@ def explain_result(args: argparse.Namespace, instance: Instance, result: SolveRe
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    from ..cli import _weights_for
+    from ..argtypes import weights_for
     from ..instance import load_instance
     from .sensitivity import format_sensitivity, sensitivity
 
@@ -162,7 +162,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         bandwidth=args.bandwidth_range,
         latency=args.latency_range,
         objective=args.objective,
-        weights=_weights_for(args, instance),
+        weights=weights_for(args, instance),
         solver=args.solver,
         time_limit=args.time_limit,
     )

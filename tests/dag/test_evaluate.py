@@ -10,13 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scission_opt.dag.additive import dag_additive_value
-from scission_opt.dag.evaluate import evaluate_dag
 from scission_opt.dag.exhaustive import assignments, plans
 from scission_opt.errors import InvalidInstanceError
 from scission_opt.evaluate import evaluate
 from scission_opt.instance import FORMAT, Instance, parse_instance
-from scission_opt.objectives import get_objective
+from scission_opt.objectives import additive_value, get_objective
 from scission_opt.plan import Plan
 from tests.brute import all_plans
 from tests.dag.strategies import dags
@@ -37,8 +35,8 @@ def test_chain_plans_score_exactly_as_the_chain_model(instance: Instance, data: 
     plan = data.draw(st.sampled_from(all_plans(instance)))
     chain = _strip(evaluate(instance, plan))
     as_dag = Plan.from_assignment(plan.node_tiers(), plan.systems)
-    assert _strip(evaluate_dag(instance, plan)) == chain
-    assert _strip(evaluate_dag(instance, as_dag)) == chain  # exact equality, not approximate
+    assert _strip(evaluate(instance, plan)) == chain
+    assert _strip(evaluate(instance, as_dag)) == chain  # exact equality, not approximate
     assert _strip(evaluate(instance, as_dag)) == chain
 
 
@@ -56,7 +54,7 @@ def test_additive_terms_sum_to_the_objective(instance: Instance, data: st.DataOb
             continue
         origin = instance.system_index[plan.origin]
         terms = objective.terms(instance, origin)  # type: ignore[attr-defined]
-        assert dag_additive_value(instance, plan, terms, metrics) == pytest.approx(
+        assert additive_value(instance, plan, terms, metrics) == pytest.approx(
             objective.value(instance, plan, metrics), rel=1e-9, abs=1e-12
         )
 
