@@ -43,12 +43,13 @@ class Transfer:
     returning: bool = False
 
 
-def _carried(instance: Instance, plan: Plan, stop_of_tier: dict[int, int], n_stops: int) -> list[tuple[int, ...]]:
+def _carried(instance: Instance, plan: Plan, stops: list[tuple[int, str]]) -> list[tuple[int, ...]]:
     """Per hop ``k`` (stop ``k`` -> stop ``k + 1``), the tensors it carries, in tensor order."""
     if plan.assignment is None and instance.is_chain:
         # contiguous ranges on a chain: each hop carries exactly the boundary at the next stop's first node
-        stops = plan.stops()
         return [(plan.bounds[t],) for t, _ in stops[1:]]
+    n_stops = len(stops)
+    stop_of_tier = {t: k for k, (t, _) in enumerate(stops)}
     tiers = plan.node_tiers()
     dag = structure(instance)
     made_on = [0] + [stop_of_tier[t] for t in tiers]
@@ -66,8 +67,7 @@ def _carried(instance: Instance, plan: Plan, stop_of_tier: dict[int, int], n_sto
 def transfers(instance: Instance, plan: Plan) -> tuple[Transfer, ...]:
     """Every hop of ``plan``, in order, with the tensors it carries (the return hop last)."""
     stops = plan.stops()
-    stop_of_tier = {t: k for k, (t, _) in enumerate(stops)}
-    carried = _carried(instance, plan, stop_of_tier, len(stops))
+    carried = _carried(instance, plan, stops)
     out = [
         Transfer(t_prev, s_prev, s_next, carried[k])
         for k, ((t_prev, s_prev), (_, s_next)) in enumerate(zip(stops, stops[1:]))
