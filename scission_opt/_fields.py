@@ -122,7 +122,8 @@ class Fields:
             return values
         if length is not None and len(values) != length:
             self.fail(f"must have {length} entries (one per node), got {len(values)}", self.sub(key))
-        check_numbers(values, self.sub(key), self.source)
+        if check_numbers(values, self.sub(key), self.source):
+            return values  # all floats already: nothing to convert
         return list(map(float, values))
 
     def done(self) -> None:
@@ -157,7 +158,7 @@ def check_string(value: Any, field: str, source: str, *, limit: int | None = MAX
         raise InvalidInstanceError(f"must be a non-empty string, got {_kind(value)}", source, field)
     if limit is not None and len(value) > limit:
         raise InvalidInstanceError(f"must be at most {limit} characters long, got {len(value)}", source, field)
-    bad = unsafe_char(value)
+    bad = None if value.isprintable() else unsafe_char(value)  # isprintable() is False for every unsafe category
     if bad is not None:
         raise InvalidInstanceError(
             f"must not contain control characters, got {quote(value[bad])} at character {bad} of {quote(value)}",
@@ -222,19 +223,27 @@ def check_integer(value: Any, field: str, source: str, *, minimum: int = 0) -> i
     return int(value)
 
 
-def check_numbers(values: Sequence[Any], field: str, source: str | None) -> None:
+def check_numbers(values: Sequence[Any], field: str, source: str | None) -> bool:
     """Every value a finite number in ``[0, MAX_NUMBER]``; names the first bad one.
 
     A long list is checked with numpy in one pass; only a failing list is walked
     one value at a time, to name the first bad entry.
+
+    Returns
+    -------
+    bool
+        Whether every value is already a Python ``float`` (so a caller need not convert them).
     """
+    kinds: set[type] = set()
     try:
-        if not set(map(type, values)) <= {int, float, np.float64}:
+        kinds = set(map(type, values))
+        if not kinds <= {int, float, np.float64}:
             raise TypeError
         arr = np.asarray(values, dtype=float)
         if arr.size == 0 or bool(np.all((arr >= 0) & (arr <= MAX_NUMBER))):  # NaN fails both comparisons
-            return
+            return kinds <= {float}
     except (TypeError, ValueError, OverflowError):
         pass
     for i, v in enumerate(values):
         check_number(v, f"{field}[{i}]", source or "")
+    return kinds <= {float}

@@ -59,12 +59,18 @@ def check_node(node: Node, source: str | None = None, path: str = "") -> None:
     _optional_number(node.activation_bytes, f"{at}activation_bytes", source)
 
 
-def check_system(system: System, source: str | None = None, path: str = "") -> None:
-    """A system on its own: names, latencies, power, price, memory."""
+def check_system(system: System, source: str | None = None, path: str = "") -> bool:
+    """A system on its own: names, latencies, power, price, memory.
+
+    Returns
+    -------
+    bool
+        Whether every latency is already a Python ``float``.
+    """
     at = f"{path}." if path else ""
     check_string(system.name, f"{at}name", source or "")
     check_string(system.tier, f"{at}tier", source or "")
-    check_numbers(system.latency_s, f"{at}latency_s", source)
+    all_float = check_numbers(system.latency_s, f"{at}latency_s", source)
     _optional_number(system.memory_bytes, f"{at}memory_bytes", source)
     _optional_number(system.compute_w, f"{at}compute_w", source)
     for key in ("idle_w", "price_per_s", "segment_overhead_s"):
@@ -76,6 +82,7 @@ def check_system(system: System, source: str | None = None, path: str = "") -> N
             f"{at}trusted",
         )
     check_text(system.provenance, f"{at}provenance", source)
+    return all_float
 
 
 def check_link(link: Link, source: str | None = None, path: str = "") -> None:
@@ -187,13 +194,13 @@ def _check_nodes(inst: Instance) -> None:
                 source,
                 f"model.nodes[{i}]",
             )
-        for j, k in enumerate(node.inputs):
-            if k >= i:
-                _fail(
-                    f"must name an earlier node (index < {i}), got {k}",
-                    source,
-                    f"model.nodes[{i}].inputs[{j}]",
-                )
+        if node.inputs and max(node.inputs) >= i:
+            j, k = next((j, k) for j, k in enumerate(node.inputs) if k >= i)
+            _fail(
+                f"must name an earlier node (index < {i}), got {k}",
+                source,
+                f"model.nodes[{i}].inputs[{j}]",
+            )
     _unique([n.name for n in inst.nodes], source, "model.nodes[{}].name")
 
 

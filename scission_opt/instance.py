@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ._fields import Fields, check_integer, check_string
+from ._nodes import read_nodes
 from ._writer import FORMAT
 from .errors import InvalidInstanceError, quote
-from .io import read_json
+from .io import gc_paused, read_json
 from .problem import (
     BITS_PER_BYTE,
     MBPS,
@@ -68,7 +69,8 @@ def load_instance(path: str | Path) -> Instance:
     InvalidInstanceError
         With the file name and field path, for any problem.
     """
-    return parse_instance(read_json(path), str(path))
+    with gc_paused():
+        return parse_instance(read_json(path), str(path))
 
 
 def parse_instance(data: Any, source: str = "<instance>") -> Instance:
@@ -86,7 +88,9 @@ def parse_instance(data: Any, source: str = "<instance>") -> Instance:
     raw_nodes = model.array("nodes")
     if not raw_nodes:
         model.fail("must list at least one node", model.sub("nodes"))
-    nodes = tuple(_parse_node(raw, i, model.sub("nodes"), source) for i, raw in enumerate(raw_nodes))
+    nodes = read_nodes(raw_nodes)  # checked in bulk; None sends the list through the per-node reader
+    if nodes is None:
+        nodes = tuple(_parse_node(raw, i, model.sub("nodes"), source) for i, raw in enumerate(raw_nodes))
     _unique([n.name for n in nodes], model.sub("nodes"), source)
     model.done()
     n = len(nodes)

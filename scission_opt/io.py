@@ -10,9 +10,12 @@ written is one :class:`~scission_opt.errors.OutputError` line naming it.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +111,23 @@ def read_text(path: str | Path, encoding: str = "utf-8", limit: int = MAX_INSTAN
             f"cannot read: not {encoding} text ({exc.reason} at byte {exc.start})",
             str(path),
         ) from None
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a large file is parsed and its objects built.
+
+    Parsing creates millions of objects and no reference cycles; each automatic
+    collection would walk all of them again (about a quarter of the load time of a
+    100,000-node instance, measured here). Restores the collector's previous state.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _parse_int(text: str) -> int | float:

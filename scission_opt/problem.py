@@ -71,6 +71,16 @@ class Node:
             if value is not None and type(value) is not float:
                 _set(self, key, float(value))
 
+    @classmethod
+    def _checked(cls, **values: Any) -> Node:
+        """A node from values already checked by these rules and given their types (by :mod:`scission_opt._nodes`).
+
+        No check runs: only a reader that checked every field in bulk builds nodes this way.
+        """
+        node = object.__new__(cls)
+        node.__dict__.update(values)
+        return node
+
 
 @dataclass(frozen=True)
 class System:
@@ -91,8 +101,8 @@ class System:
 
     def __post_init__(self) -> None:
         _set(self, "latency_s", tuple(self.latency_s))
-        _validate.check_system(self)
-        _set(self, "latency_s", tuple(map(float, self.latency_s)))
+        if not _validate.check_system(self):
+            _set(self, "latency_s", tuple(map(float, self.latency_s)))
         for key in ("memory_bytes", "compute_w", "idle_w", "price_per_s", "segment_overhead_s"):
             value = getattr(self, key)
             if value is not None and type(value) is not float:
