@@ -11,9 +11,10 @@ installed entry points), never ``package.module:name``, which would import code.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from ._fields import Fields, check_integer, check_string
 from ._nodes import read_nodes
@@ -224,26 +225,52 @@ def _parse_link(raw: Any, i: int, systems: Mapping[str, System], tiers: tuple[st
     return link
 
 
-def _node_ref(f: Fields, nodes: tuple[Node, ...], key_path: str) -> int:
+class _NodeIndex:
+    """Node lookups by name and by model layer, built once per file (a pin list must not cost nodes x pins)."""
+
+    def __init__(self, nodes: tuple[Node, ...]):
+        self.nodes = nodes
+        self._by_name: dict[str, int] | None = None
+        self._firsts: list[int] | None = None
+
+    def by_name(self, name: str) -> int | None:
+        if self._by_name is None:
+            self._by_name = {}
+            for i, node in enumerate(self.nodes):
+                self._by_name.setdefault(node.name, i)
+        return self._by_name.get(name)
+
+    def by_layer(self, layer: int) -> int | None:
+        """The first node whose layer range covers ``layer``; by bisection when the ranges ascend without overlap."""
+        if self._firsts is None:
+            ordered = all(a.layers[1] < b.layers[0] for a, b in zip(self.nodes, self.nodes[1:]))
+            self._firsts = [node.layers[0] for node in self.nodes] if ordered else []
+        if self._firsts:
+            i = bisect.bisect_right(self._firsts, layer) - 1
+            return i if i >= 0 and layer <= self.nodes[i].layers[1] else None
+        return next((i for i, n in enumerate(self.nodes) if n.layers[0] <= layer <= n.layers[1]), None)
+
+
+def _node_ref(f: Fields, nodes: _NodeIndex) -> int:
     """A node named by index (``"node": 3``), by name (``"node": "block3"``) or by model layer (``"layer": 17``)."""
     source = f.source
     if f.has("node") and f.has("layer"):
         f.fail("give either node or layer, not both")
     if f.has("layer"):
         layer = f.integer("layer")
-        for i, node in enumerate(nodes):
-            if node.layers[0] <= layer <= node.layers[1]:
-                return i
-        f.fail(f"no node covers model layer {layer}", f.sub("layer"))
+        found = nodes.by_layer(layer)
+        if found is None:
+            f.fail(f"no node covers model layer {layer}", f.sub("layer"))
+        return cast(int, found)
     value = f.raw("node")
     if isinstance(value, str):
-        for i, node in enumerate(nodes):
-            if node.name == value:
-                return i
-        f.fail(f"unknown node {quote(value)}", f.sub("node"))
+        found = nodes.by_name(value)
+        if found is None:
+            f.fail(f"unknown node {quote(value)}", f.sub("node"))
+        return cast(int, found)
     index = check_integer(value, f.sub("node"), source)
-    if index >= len(nodes):
-        f.fail(f"node index must be < {len(nodes)}, got {index}", f.sub("node"))
+    if index >= len(nodes.nodes):
+        f.fail(f"node index must be < {len(nodes.nodes)}, got {index}", f.sub("node"))
     return index
 
 
@@ -271,11 +298,11 @@ def _per_tier(
     return tuple(out)
 
 
-def _pairs(f: Fields, key: str, nodes: tuple[Node, ...], tiers: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
+def _pairs(f: Fields, key: str, nodes: _NodeIndex, tiers: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
     out = []
     for j, raw in enumerate(f.array(key, [])):
         item = Fields(raw, f"{f.sub(key)}[{j}]", f.source)
-        node = _node_ref(item, nodes, item.path)
+        node = _node_ref(item, nodes)
         tier = _tier_ref(item, "tier", tiers)
         item.done()
         out.append((node, tier))
@@ -331,13 +358,14 @@ def _parse_constraints(
     both = required & forbidden
     if both:
         f.fail(f"tier {quote(tiers[min(both)])} is both required and forbidden", f.sub("tiers_forbidden"))
+    index = _NodeIndex(nodes)
     constraints = _build(
         Constraints,
         source,
         "",
         privacy_nodes=privacy,
-        pins=_pairs(f, "pins", nodes, tiers),
-        bans=_pairs(f, "bans", nodes, tiers),
+        pins=_pairs(f, "pins", index, tiers),
+        bans=_pairs(f, "bans", index, tiers),
         allowed_systems=tuple(allowed.get(t) for t in range(len(tiers))),
         excluded_systems=tuple(excluded.get(t, ()) for t in range(len(tiers))),
         tiers_required=required,

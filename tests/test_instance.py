@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from scission_opt import InvalidInstanceError, load_instance, parse_instance
 from scission_opt.cli import main
@@ -203,3 +205,26 @@ def test_plan_count_matches_enumeration() -> None:
                     ways *= len(inst.candidates[t])
             count += ways
         assert inst.plan_count == count
+
+
+@given(
+    ranges=st.lists(st.tuples(st.integers(0, 12), st.integers(0, 3)), min_size=1, max_size=5),
+    layers=st.lists(st.integers(0, 16), min_size=1, max_size=4),
+)
+def test_pins_by_layer_name_the_first_node_covering_it(ranges: list[tuple[int, int]], layers: list[int]) -> None:
+    """Layer lookups (bisection where ranges ascend, a scan where they overlap) agree with ``node_of_layer``."""
+    data = json.loads((DATA / "tiny.json").read_text())
+    data["model"]["nodes"] = [
+        {"name": f"n{i}", "layers": [first, first + width], "output_bytes": 10}
+        for i, (first, width) in enumerate(ranges)
+    ]
+    for system in data["systems"]:
+        system["latency_s"] = [0.1] * len(ranges)
+    data["constraints"] = {"bans": [{"layer": layer, "tier": "edge"} for layer in layers]}
+    reference = parse_instance({**data, "constraints": {}}, "f.json")
+    expected = [reference.node_of_layer(layer) for layer in layers]
+    if None in expected:
+        with pytest.raises(InvalidInstanceError, match=f"no node covers model layer {layers[expected.index(None)]}"):
+            parse_instance(data, "f.json")
+    else:
+        assert [node for node, _ in parse_instance(data, "f.json").constraints.bans] == expected
