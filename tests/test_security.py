@@ -425,3 +425,42 @@ def test_hostile_inputs_within_4_gib(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-500:]
     assert result.stdout.split() == ["2", "2"]
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.skipif(
+    not hasattr(resource, "RLIMIT_AS") or not Path("/proc/self/status").exists(),
+    reason="needs RLIMIT_AS and /proc (Linux)",
+)
+@pytest.mark.parametrize("command", ["validate", "solve"])
+def test_real_out_of_memory_is_exit_3(tmp_path: Path, command: str) -> None:
+    """A file that really does not fit: the CLI, run under an address-space cap, ends in one line and exit 3.
+
+    The cap is what the same command needs for a tiny instance plus 160 MiB; the file is 12 MB of
+    empty JSON arrays (3.9 million, under the reader's bound on containers), which parse to about
+    300 MB of list objects, so the JSON parser's allocation fails for real.
+    """
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2", "OPENBLAS_NUM_THREADS": "1"}
+    probe = (
+        "import sys\nfrom scission_opt.cli import main\n"
+        f"main([{command!r}, {str(TINY)!r}])\n"
+        "peak = [l for l in open('/proc/self/status') if l.startswith('VmPeak:')][0].split()[1]\n"
+        "print(int(peak) * 1024, file=sys.stderr)\n"
+    )
+    baseline = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=120)
+    cap = int(baseline.stderr.split()[-1]) + 160 * 1024**2
+    big = tmp_path / "big.json"
+    big.write_text('{"format": "scission-opt/instance@1", "pad": [' + "[]," * 3_900_000 + "[]]}")
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+    result = subprocess.run(
+        [sys.executable, "-m", "scission_opt", command, str(big)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        preexec_fn=limit,
+    )
+    assert result.returncode == 3, result.stderr[-500:]
+    assert_one_line(result.stderr, "out of memory", command, str(big))
