@@ -52,3 +52,20 @@ def test_read_errors_are_one_line(tmp_path: Path, content: bytes | None, words: 
 def test_folder_is_not_a_file(tmp_path: Path) -> None:
     with pytest.raises(InvalidInstanceError, match="is a folder"):
         read_json(tmp_path)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_gc_paused_restores_the_collector_even_on_error(enabled: bool) -> None:
+    import gc
+
+    from scission_opt.io import gc_paused
+
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        with pytest.raises(ValueError), gc_paused():
+            assert not gc.isenabled()
+            raise ValueError("a parse that fails")
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
