@@ -84,7 +84,7 @@ def worker(argv: list[str]) -> int:
         finally:
             load_s.append(time.perf_counter() - t0)
 
-    instance_module.load_instance = timed_load  # type: ignore[assignment]
+    instance_module.load_instance = timed_load
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = main(argv)
