@@ -183,10 +183,8 @@ def _parse_system(raw: Any, i: int, tiers: tuple[str, ...], n: int, source: str)
     tier = f.string("tier")
     if tier not in tiers:
         f.fail(f"unknown tier {quote(tier)} (tiers: {', '.join(tiers)})", f.sub("tier"))
-    system = _build(
-        System,
-        source,
-        f.path,
+    # every field below passes the checks System makes itself (the same functions), so none runs twice
+    system = System._checked(
         name=name,
         tier=tier,
         latency_s=tuple(f.numbers("latency_s", n)),

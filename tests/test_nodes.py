@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from scission_opt import InvalidInstanceError, parse_instance
 from scission_opt import instance as instance_module
 from scission_opt._nodes import read_nodes
+from scission_opt.problem import System
 
 from .conftest import DATA
 
@@ -135,3 +136,29 @@ def test_bulk_reader_takes_a_valid_list() -> None:
 )
 def test_bulk_reader_leaves_doubtful_lists_to_the_per_node_reader(bad: dict[str, Any]) -> None:
     assert read_nodes([{"name": "n0", "layers": [0, 0], "output_bytes": 1}, bad]) is None
+
+
+# ---- systems: the reader's field checks are the ones System makes, so it builds them unchecked ------------
+
+SYSTEM_FIELDS = ("name", "tier", "latency_s", "memory_bytes", "compute_w", "idle_w", "price_per_s", "trusted")
+SYSTEM_FIELDS += ("provenance", "segment_overhead_s")
+
+
+def _system_outcome(doc: dict[str, Any]) -> tuple[str, Any]:
+    try:
+        inst = parse_instance(doc, "f.json")
+    except InvalidInstanceError as exc:
+        return ("error", str(exc))
+    return ("ok", [(s, [type(v) for v in vars(s).values()], list(map(type, s.latency_s))) for s in inst.systems])
+
+
+@pytest.mark.parametrize("value", [*VALUES, [0.1, 0.2, 0.3], [1, 2, 3], [0.1, -1, 0.1], "pi", "edge"], ids=repr)
+@pytest.mark.parametrize("key", SYSTEM_FIELDS)
+def test_systems_built_unchecked_equal_checked_ones(key: str, value: Any) -> None:
+    """Replacing the unchecked build by the checking constructor changes no outcome: no check is skipped."""
+    doc = json.loads(json.dumps(TINY))
+    doc["systems"][1][key] = value
+    fast = _system_outcome(doc)
+    with mock.patch.object(System, "_checked", classmethod(lambda cls, **values: cls(**values))):
+        checked = _system_outcome(doc)
+    assert fast == checked
