@@ -184,3 +184,18 @@ def test_tensorflow_blocks_are_cut_from_one_trace_and_match_the_submodels(bn_mod
         assert c.flops() == traced.flops()
         h = out
     assert np.array_equal(TF.to_numpy(h), TF.to_numpy(whole.call(x)))
+
+
+@pytest.mark.parametrize(
+    "analysis, expected",
+    [({"flops": 1234.0}, 1234), ([{"flops": 8.0}], 8), ({"flops": -1.0}, None), ({}, None), (None, None)],
+)
+def test_jax_flop_count_is_unknown_where_xla_cannot_count(analysis, expected):
+    """XLA's cost analysis says -1 where it cannot count (seen on an H200): that is no count, not a negative one."""
+    from scission_opt.profiler.backends.jax import _flops
+
+    class Compiled:
+        def cost_analysis(self):
+            return analysis
+
+    assert _flops(Compiled()) == expected
