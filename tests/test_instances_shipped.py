@@ -110,3 +110,25 @@ def test_the_shipped_files_are_what_the_ship_command_makes(tmp_path: Path) -> No
     for rel in ("vgg16.json", "private/nasnet_mobile.json", "networks/lte.csv"):
         made = (tmp_path / rel).read_text().replace(str(tmp_path), "instances")
         assert made == (INSTANCES / rel).read_text(), rel
+
+
+def test_segment_cost_study_a_fusion_factor_fits_whole_models_by_mischarging_single_blocks():
+    """tools.segment_cost_study on models that fuse (whole = 0.6 x the sum of blocks): one fixed cost cannot
+    fit a model of few large blocks and one of many small ones; a fusion factor k can, and then charges every
+    block run alone 0.6 x its measurement. With c = f a block at least f costs exactly its measurement."""
+    import numpy as np
+
+    from tools.segment_cost_study import _grid_fitter, _shipped, judge
+
+    rng = np.random.default_rng(11)
+    blocks = [rng.uniform(4e-3, 6e-3, 5), rng.uniform(2e-4, 4e-4, 50), rng.uniform(1e-3, 2e-3, 12)]
+    wholes = np.array([0.6 * b.sum() for b in blocks])
+    shipped = judge("shipped", _shipped, blocks, wholes)
+    c, f_fit, k = shipped.params
+    assert c == f_fit and k == 1.0
+    every = np.concatenate(blocks)
+    assert shipped.single[0] == pytest.approx(max(1.0, f_fit / every.min()))  # a block under f is charged f
+    fused = judge("fused", _grid_fitter(f_fit, "minimax", tied=False, fuse=True), blocks, wholes)
+    assert fused.params[2] == pytest.approx(0.6, abs=0.016)
+    assert fused.fit[0] < 1.02 < shipped.fit[0]
+    assert fused.single[1] == pytest.approx(0.4, abs=0.03)

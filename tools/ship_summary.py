@@ -22,7 +22,10 @@ def _fits(fits: dict[str, OverheadFit]) -> list[str]:
             "(`max(b - f, 0)`). `f` minimises the worst |log(cost model / measured)| of the whole-model time over the "
             "system's models (`scission_opt.profiler.overhead`). `cost model` = `f + sum(max(b - f, 0))`: the time "
             "the instances charge for running the whole model on that one system. Goal: within 1.5x for every model, "
-            "median error within 20%."
+            "median error within 20%. `leave-one-out`: the same model's time with `f` fitted on the system's other "
+            "models only (how well one `f` carries over to a model it has not seen). Other cost models of the same "
+            "shape (a dispatch cost per block apart from `f`, a fusion factor, other fit criteria) are compared in "
+            "`segment-cost-study.md` (`python -m tools.segment_cost_study`)."
         ),
         "",
     ]

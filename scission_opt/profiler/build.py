@@ -317,7 +317,7 @@ def with_fitted_overheads(
             f = p.models[0].fixed_call.median_s if p.models else 0.0
             how = f"segment_overhead_s = the estimate's fixed cost per call ({f * 1e3:.4g} ms)"
         else:
-            fit = fit_profile(p)
+            fit = fit_profile(p, with_loo=False)
             f, how = fit.segment_overhead_s, fit.describe()
         text = f"{props.provenance}; {how}" if props.provenance else how
         out[p.system] = _replace(props, segment_overhead_s=f, provenance=text)

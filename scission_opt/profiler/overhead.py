@@ -84,6 +84,11 @@ class OverheadFit:
     segment_overhead_s: float
     models: tuple[ModelFit, ...]
     criterion: str = "minimax |log(predicted whole / measured whole)| over the models"
+    loo_ratios: tuple[float, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.loo_ratios and len(self.loo_ratios) != len(self.models):
+            raise ValueError(f"{len(self.loo_ratios)} leave-one-out ratios for {len(self.models)} models")
 
     @property
     def worst_factor(self) -> float:
@@ -104,6 +109,16 @@ class OverheadFit:
     def median_error_plain_sum(self) -> float:
         return _median_error([m.sum_ratio for m in self.models])
 
+    @property
+    def worst_factor_loo(self) -> float:
+        """The worst factor when each model's time is predicted with ``f`` fitted on the other models only."""
+        return _worst(self.loo_ratios)
+
+    @property
+    def median_error_loo(self) -> float:
+        """The median error of those leave-one-model-out predictions."""
+        return _median_error(self.loo_ratios)
+
     def describe(self) -> str:
         """One sentence for provenance strings."""
         return (
@@ -111,6 +126,12 @@ class OverheadFit:
             f"({self.criterion}); whole-model time predicted within {self.worst_factor:.2f}x at worst, median error "
             f"{self.median_error:.1%} (plain sum of blocks: {self.worst_factor_plain_sum:.2f}x, "
             f"{self.median_error_plain_sum:.1%})"
+            + (
+                f"; leave one model out (f fitted on the others, the model predicted): within "
+                f"{self.worst_factor_loo:.2f}x, median error {self.median_error_loo:.1%}"
+                if self.loo_ratios
+                else ""
+            )
         )
 
 
@@ -212,15 +233,37 @@ def model_fits(models: Sequence[ModelProfile], overhead_s: float) -> tuple[Model
     )
 
 
-def fit_profile(profile: Profile, *, exclude: Sequence[str] = ()) -> OverheadFit:
+def leave_one_out(blocks: Sequence[Sequence[float]], wholes: Sequence[float]) -> tuple[float, ...]:
+    """Per model, predicted / measured whole time with ``f`` fitted on the other models only.
+
+    The honest error for a model the fit has not seen: one ``f`` per system is
+    meant to carry over to models profiled later. With a single model there is
+    nothing to fit on, and the result is empty.
+    """
+    if len(blocks) < 2:
+        return ()
+    out = []
+    for k in range(len(blocks)):
+        rest = [i for i in range(len(blocks)) if i != k]
+        f = fit_overhead([blocks[i] for i in rest], [wholes[i] for i in rest])
+        out.append(segment_time(blocks[k], f) / float(wholes[k]))
+    return tuple(out)
+
+
+def fit_profile(profile: Profile, *, exclude: Sequence[str] = (), with_loo: bool = True) -> OverheadFit:
     """Fit the fixed cost of ``profile``'s system over all its models (but ``exclude``).
 
     Models whose blocks are not measured (e.g. estimated, or scaled to a
     whole-model time) should be excluded: they carry no information on ``f``.
+    With ``with_loo`` the leave-one-model-out ratios are computed as well
+    (:func:`leave_one_out`, one more fit per model).
     """
     models = [m for m in profile.models if m.name not in exclude and m.whole.median_s > 0]
-    f = fit_overhead([m.latency_s for m in models], [m.whole.median_s for m in models])
-    return OverheadFit(system=profile.system, segment_overhead_s=f, models=model_fits(models, f))
+    blocks = [m.latency_s for m in models]
+    wholes = [m.whole.median_s for m in models]
+    f = fit_overhead(blocks, wholes)
+    loo = leave_one_out(blocks, wholes) if with_loo else ()
+    return OverheadFit(system=profile.system, segment_overhead_s=f, models=model_fits(models, f), loo_ratios=loo)
 
 
 def format_fit(fit: OverheadFit, order: Mapping[str, int] | None = None) -> str:
@@ -231,13 +274,15 @@ def format_fit(fit: OverheadFit, order: Mapping[str, int] | None = None) -> str:
         "",
         (
             "| model | blocks | measured whole ms | sum of blocks ms | sum / measured | cost model ms "
-            "| cost model / measured |"
+            "| cost model / measured | leave-one-out / measured |"
         ),
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    loo = dict(zip((m.model for m in fit.models), fit.loo_ratios, strict=False))
     for m in rows:
+        held_out = f"{loo[m.model]:.2f}" if m.model in loo else "n/a"
         out.append(
             f"| {m.model} | {m.blocks} | {m.measured_s * 1e3:.3f} | {m.sum_s * 1e3:.3f} | {m.sum_ratio:.2f} | "
-            f"{m.predicted_s * 1e3:.3f} | {m.ratio:.2f} |"
+            f"{m.predicted_s * 1e3:.3f} | {m.ratio:.2f} | {held_out} |"
         )
     return "\n".join(out)

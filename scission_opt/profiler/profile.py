@@ -301,7 +301,8 @@ def _parse_provenance(f: Fields) -> Provenance:
         if spec.type in ("int",):
             values[key] = f.integer(key, spec.default)
         else:
-            values[key] = f.string(key, spec.default) if f.data.get(key) != "" else f.raw(key)
+            # Provenance strings are free text (a note may run to several sentences): no name-length limit.
+            values[key] = f.text(key, spec.default)
     if values["method"] not in ("measured", "estimated"):
         f.fail(f"must be 'measured' or 'estimated', got {values['method']!r}", f.sub("method"))
     f.done()

@@ -11,7 +11,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scission_opt.profiler.overhead import fit_overhead, fit_profile, model_fits, net_latencies, segment_time
+from scission_opt.profiler.overhead import (
+    OverheadFit,
+    fit_overhead,
+    fit_profile,
+    format_fit,
+    leave_one_out,
+    model_fits,
+    net_latencies,
+    segment_time,
+)
 from scission_opt.profiler.profile import BlockProfile, ModelProfile, Profile, Provenance
 from scission_opt.profiler.timing import Timing
 
@@ -104,3 +113,45 @@ def test_the_h200_file_is_predicted_better_with_one_fixed_cost():
     assert worst < worst_plain / 3
     assert worst < 1.55
     assert np.median(np.abs(ratios - 1)) < np.median(np.abs(plain - 1))
+
+
+@settings(max_examples=15, deadline=None)
+@given(systems_with_known_cost())
+def test_leave_one_out_recovers_a_known_cost_for_every_held_out_model(case):
+    _, models = case
+    loo = leave_one_out([b for b, _ in models], [w for _, w in models])
+    if len(models) < 2:
+        assert loo == ()
+    else:
+        assert loo == pytest.approx([1.0] * len(models), rel=1e-3)
+
+
+def test_leave_one_out_predicts_each_model_from_the_others_only():
+    rng = np.random.default_rng(5)
+    blocks = [rng.uniform(1e-4, 1e-3, n) for n in (4, 12, 30, 60)]
+    wholes = [float(b.sum()) * s for b, s in zip(blocks, (0.5, 0.9, 0.7, 0.6), strict=True)]
+    loo = leave_one_out(blocks, wholes)
+    for k in range(len(blocks)):
+        rest = [i for i in range(len(blocks)) if i != k]
+        f = fit_overhead([blocks[i] for i in rest], [wholes[i] for i in rest])
+        assert loo[k] == pytest.approx(segment_time(blocks[k], f) / wholes[k])
+    # a model the fit has not seen is predicted no better than in sample, here: the fit on all four differs
+    f_all = fit_overhead(blocks, wholes)
+    in_sample = [segment_time(b, f_all) / w for b, w in zip(blocks, wholes, strict=True)]
+    assert max(max(r, 1 / r) for r in loo) >= max(max(r, 1 / r) for r in in_sample) - 1e-9
+
+
+def test_fit_profile_reports_leave_one_out_and_checks_its_length():
+    f = 1e-4
+    models = []
+    for name, net, scale in (("a", [1e-3, 2e-3], 1.0), ("b", [4e-4] * 10, 1.2), ("c", [3e-4] * 5, 0.8)):
+        blocks = tuple(BlockProfile((i, i), "x", "x", 4, 0, 4, 4, 0, _t(t + f)) for i, t in enumerate(net))
+        models.append(ModelProfile(name, "test", (1,), 4, len(net), blocks, _t((f + sum(net)) * scale), _t(f)))
+    fit = fit_profile(Profile("sys", "edge", Provenance(), tuple(models)))
+    assert len(fit.loo_ratios) == 3
+    assert fit.worst_factor_loo >= 1.0
+    assert "leave one model out" in fit.describe()
+    assert "leave-one-out / measured" in format_fit(fit)
+    assert fit_profile(Profile("sys", "edge", Provenance(), tuple(models)), with_loo=False).loo_ratios == ()
+    with pytest.raises(ValueError):
+        OverheadFit("sys", f, fit.models, loo_ratios=(1.0,))

@@ -48,3 +48,13 @@ def test_malformed_json(tmp_path):
     path.write_text("{")
     with pytest.raises(InvalidInstanceError, match="malformed JSON"):
         load_profile(path)
+
+
+def test_a_long_provenance_note_loads(mobilenet_profile):
+    """Provenance notes are free text: the shipped H200 profile's runs to over a thousand characters."""
+    data = json.loads(mobilenet_profile.read_text())
+    data["provenance"]["note"] = "measured elsewhere; " * 60
+    assert parse_profile(data, "p.json").provenance.note == "measured elsewhere; " * 60
+    data["provenance"]["note"] = "a\x00b"
+    with pytest.raises(InvalidInstanceError):
+        parse_profile(data, "p.json")

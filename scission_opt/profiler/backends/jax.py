@@ -35,7 +35,9 @@ def _flops(compiled: Any) -> int | None:
         analysis = analysis[0] if analysis else None
     if not isinstance(analysis, dict) or "flops" not in analysis:
         return None
-    return int(analysis["flops"])
+    flops = int(analysis["flops"])
+    # XLA reports -1 where it cannot count (seen on the H200 for programs made of cuDNN custom calls): unknown.
+    return flops if flops >= 0 else None
 
 
 def compile_threads() -> int:
