@@ -123,7 +123,7 @@ class _Costs:
         inner = np.arange(1, n)
         self.allowed = np.isfinite(graph.hop_cost(inner, np.arange(S))) if n > 1 else np.zeros((0, S, S), bool)
         #: ``can_hop[e - 1, s]``: some hop leaves ``s`` at inner boundary ``e``
-        self.can_hop = self.allowed.any(axis=2)
+        self.can_hop: np.ndarray = np.any(self.allowed, axis=2)
         self.rest = self._completion(graph)
 
     def hop(self, e: int) -> np.ndarray:
