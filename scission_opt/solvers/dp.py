@@ -107,11 +107,17 @@ class SegmentDP:
             outcome = _Outcome(got.found, got.complete, got.bound, "min-max DP + search over period limits")
         else:
             found: _Found = []
+            stopped = False
             for group, terms in groups:
                 graph = SegmentGraph(instance, terms, group, lo)
-                found += sweep(graph) if top_k == 1 else paths(graph, top_k)
+                plans = sweep(graph, budget) if top_k == 1 else paths(graph, top_k)
+                stopped = not plans and budget.expired()  # sweep returns no plan when stopped
+                if stopped:
+                    break
+                found += plans
             method = "segment DP" if top_k == 1 else "segment DP, k best paths"
-            outcome = _Outcome(found, True, math.nan, method)
+            message = "stopped at the time limit" if stopped else ""
+            outcome = _Outcome(found, not stopped, math.nan, method, message)
         return outcome.result(self.name, instance, objective, started, top_k)
 
 

@@ -244,3 +244,15 @@ def test_trial_limits_below_then_above_the_optimum(seed: int) -> None:
         result = SegmentDP().solve(instance, latency)
     assert result.status is Status.OPTIMAL and "trial limit" not in result.method
     assert result.objective == pytest.approx(optimum, rel=1e-9)
+
+
+def test_a_cancelled_budget_proves_nothing() -> None:
+    """A DP stopped by its budget before any plan says time limit, never infeasible."""
+    from scission_opt.budget import Budget
+    from scission_opt.generate import generate
+
+    budget = Budget(None)
+    budget.cancel()
+    result = SegmentDP().solve(generate(30, 3, 2, seed=1), get_objective("latency"), budget=budget)
+    assert result.status is Status.TIME_LIMIT and not result.plans
+    assert SegmentDP().solve(generate(30, 3, 2, seed=1), get_objective("latency")).status is Status.OPTIMAL

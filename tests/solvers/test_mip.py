@@ -442,3 +442,43 @@ def test_status_follows_the_bound(solver_name: str, shortfall: float) -> None:
         assert got.gap == pytest.approx(shortfall, rel=0.05)
     else:
         assert got.status is Status.OPTIMAL
+
+
+def test_within_cancels_the_work_it_gives_up_on() -> None:
+    """Work past the limit is cancelled through its budget and joined: no thread of it outlives the call."""
+    import threading
+    import time
+
+    from scission_opt.budget import Budget
+    from scission_opt.solvers.arcflow.heuristics import within
+
+    seen: list[Budget] = []
+
+    def slow(inner: Budget) -> str:
+        seen.append(inner)
+        while not inner.expired():
+            time.sleep(0.005)
+        return "late"
+
+    outer = Budget(0.1)
+    assert within(outer, slow) is None
+    assert seen[0].expired() and not any(t.name == "scission-heuristic" for t in threading.enumerate())
+    assert within(Budget(5.0), lambda inner: "in time") == "in time"
+    assert within(None, lambda inner: inner.limited) is False
+
+
+def test_no_heuristic_thread_outlives_its_budget() -> None:
+    """The heuristic segment DP, started under a limit it cannot keep (its time estimate patched
+    to 0), is stopped before the call returns: the thread count is back where it started."""
+    import threading
+    from unittest import mock
+
+    from scission_opt.budget import Budget
+    from scission_opt.solvers.arcflow import heuristics
+
+    inst = generate(10_000, 6, 8, seed=1)  # its segment DP takes 0.4 s here (an idle 2-core VM)
+    scorer = heuristics.Scorer(inst, get_objective("latency"))
+    before = threading.active_count()
+    with mock.patch.object(heuristics, "DP_S_PER_CELL", 0.0):
+        heuristics.segment_dp_plans(scorer, Budget(0.01), bottleneck=False)
+    assert threading.active_count() == before, [t.name for t in threading.enumerate()]
