@@ -482,3 +482,23 @@ def test_no_heuristic_thread_outlives_its_budget() -> None:
     with mock.patch.object(heuristics, "DP_S_PER_CELL", 0.0):
         heuristics.segment_dp_plans(scorer, Budget(0.01), bottleneck=False)
     assert threading.active_count() == before, [t.name for t in threading.enumerate()]
+
+
+@pytest.mark.parametrize("solver_name", MIP_SOLVERS)
+def test_a_model_over_the_memory_bound_is_not_built(solver_name: str) -> None:
+    """Past the memory bound (patched down to this small model's estimate) the model is not built:
+    the heuristics' plan comes back, feasible and unproven, and the message says why."""
+    from unittest import mock
+
+    from scission_opt.solvers.arcflow import driver
+
+    inst = generate(60, 4, 3, seed=2)
+    solver = get_solver(solver_name)
+    assert isinstance(solver, driver.ArcSolver)
+    cells = inst.n_nodes * inst.n_systems**2
+    with mock.patch.object(driver, "MODEL_MEMORY_BYTES", cells * solver.bytes_per_cell * 0.99):
+        got = solver.solve(inst, get_objective("latency"))
+    assert got.status is Status.FEASIBLE and "not built" in got.message, (got.status, got.message)
+    assert got.metrics is not None and got.metrics.feasible
+    with mock.patch.object(driver, "MODEL_MEMORY_BYTES", cells * solver.bytes_per_cell * 1.01):
+        assert solver.solve(inst, get_objective("latency")).status is Status.OPTIMAL

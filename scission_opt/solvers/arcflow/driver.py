@@ -40,6 +40,9 @@ PROOF_RTOL = 1e-9
 #: here, 2 loaded cores: about 0.2 us per cell at 1000 x 48 x 48); a model that cannot be built
 #: in the time left is not started.
 BUILD_S_PER_CELL = 1e-7
+#: Peak memory a solve may plan for; a model whose estimate (cells x the backend's
+#: ``bytes_per_cell``) exceeds it is not built, and the heuristics' best plan is returned.
+MODEL_MEMORY_BYTES = 4 * 2**30
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,7 @@ class _Search:
     heuristics: bool
     resource_pruning: bool
     bound: float | None
+    bytes_per_cell: float = 0.0
     scorer: Scorer = field(init=False)
     states: list[_GroupState] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
@@ -165,6 +169,13 @@ class _Search:
     def build_groups(self) -> None:
         inst = self.instance
         cells = inst.n_nodes * inst.n_systems**2
+        if cells * self.bytes_per_cell > MODEL_MEMORY_BYTES:
+            self.messages.append(
+                f"a model of {cells:.3g} node x system x system cells would need about "
+                f"{cells * self.bytes_per_cell / 2**30:.1f} GiB, over the bound of {MODEL_MEMORY_BYTES / 2**30:g} GiB: "
+                "not built (the dp solver proves chains of any size)"
+            )
+            raise OutOfTime
         if self.budget.remaining() < cells * BUILD_S_PER_CELL:
             self.messages.append(
                 f"a model of {cells:.3g} node x system x system cells cannot be built in the time left"
@@ -330,6 +341,9 @@ class ArcSolver:
     """
 
     name: str
+    #: Peak bytes of a solve per node x system x system cell (its model is not built past
+    #: :data:`MODEL_MEMORY_BYTES`); a subclass sets its backend's measured figure.
+    bytes_per_cell: float = 0.0
     #: Every constraint and additive objective of a chain, exactly (formulations/chain-mip.md).
     features = frozenset(Feature) - {Feature.DAG, Feature.NOT_ADDITIVE}
 
@@ -385,6 +399,7 @@ class ArcSolver:
             budget = Budget(time_limit)
         require_supported(self, instance, objective, top_k)
         search = _Search(
-            self.name, self.backend, instance, objective, top_k, budget, self.heuristics, self.resource_pruning, bound
-        )
+            self.name, self.backend, instance, objective, top_k, budget, self.heuristics, self.resource_pruning, bound,
+            self.bytes_per_cell,
+        )  # fmt: skip
         return search.run(incumbent)
