@@ -502,3 +502,24 @@ def test_a_model_over_the_memory_bound_is_not_built(solver_name: str) -> None:
     assert got.metrics is not None and got.metrics.feasible
     with mock.patch.object(driver, "MODEL_MEMORY_BYTES", cells * solver.bytes_per_cell * 1.01):
         assert solver.solve(inst, get_objective("latency")).status is Status.OPTIMAL
+
+
+@pytest.mark.parametrize("solver_name", MIP_SOLVERS)
+@pytest.mark.parametrize("seed", [0, 4])
+def test_the_coupled_dp_starts_the_mip(solver_name: str, seed: int) -> None:
+    """Under a percentage limit the DP's exact coupled methods supply the starting plan: with the
+    model not built (memory bound patched to 0) that plan is the optimum, unproven by the MIP."""
+    from unittest import mock
+
+    from scission_opt.solvers.arcflow import driver
+
+    free = generate(12, 3, 2, seed=seed)
+    metrics = Exhaustive().solve(free, get_objective("latency")).metrics
+    assert metrics is not None and metrics.compute_s[2] > 0
+    pct = (None, None, 50.0 * metrics.compute_s[2] / metrics.compute_total_s)
+    inst = free.replace(constraints=dataclasses.replace(free.constraints, compute_time_limit_pct=pct))
+    ref = Exhaustive().solve(inst, get_objective("latency"))
+    with mock.patch.object(driver, "MODEL_MEMORY_BYTES", 0.0):
+        got = get_solver(solver_name).solve(inst, get_objective("latency"))
+    assert got.status is Status.FEASIBLE and "not built" in got.message
+    assert got.objective == pytest.approx(ref.objective, rel=1e-9)

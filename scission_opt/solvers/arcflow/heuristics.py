@@ -30,6 +30,7 @@ from .paths import Dense, back_to_source, backward, best, forward, on_to_sink, p
 
 if TYPE_CHECKING:
     from ...instance import Instance
+    from ..dp import SegmentDP
 
 INF = math.inf
 T = TypeVar("T")
@@ -185,10 +186,32 @@ def segment_dp_plans(scorer: Scorer, budget: Budget | None, bottleneck: bool) ->
     from ..dp import SegmentDP
 
     dp = SegmentDP()
+    if relaxed is not inst and not bottleneck and dp.unsupported(inst, proxy) is None:
+        coupled_dp_plans(scorer, dp, budget)
     if dp.unsupported(relaxed, proxy) or _expired(budget):
         return
     # top-1 only: its k-best search is much slower, and alternatives() supplies more plans
     result = within(budget, lambda inner: dp.solve(relaxed, proxy, top_k=1, budget=inner))
+    for ranked in result.plans if result is not None else ():
+        scorer.offer(ranked.plan)
+
+
+#: Share of the time left (else seconds, without a limit) the DP's exact coupled methods may take as a heuristic.
+COUPLED_DP_SHARE = 0.5
+COUPLED_DP_S = 20.0
+
+
+def coupled_dp_plans(scorer: Scorer, dp: SegmentDP, budget: Budget | None) -> None:
+    """The plans of the DP's exact methods for coupling constraints (Lagrangian bound and label setting).
+
+    Often the optimum in seconds where the MIP's own search finds a poor plan; here it is
+    only a starting plan, within a share of the time (the MIP still proves what it can).
+    """
+    left = COUPLED_DP_S if budget is None or not budget.limited else COUPLED_DP_SHARE * budget.remaining()
+    share = Budget(left) if left > 0 else None
+    if share is None:
+        return
+    result = within(share, lambda inner: dp.solve(scorer.instance, scorer.objective, top_k=1, budget=inner))
     for ranked in result.plans if result is not None else ():
         scorer.offer(ranked.plan)
 
