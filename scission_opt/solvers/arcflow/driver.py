@@ -159,12 +159,13 @@ class _Search:
         kth = self.scorer.kth_value(self.top_k)
         return kth + 1e-9 * max(1.0, abs(kth)) if math.isfinite(kth) else INF
 
-    def quick_plans(self) -> None:
+    def quick_plans(self, handed_in: bool) -> None:
         two_segment_plans(self.scorer, origins(self.instance), self.budget)
         trivial_plans(self.scorer, origins(self.instance), self.budget)
         if self.heuristics:
             bottleneck = any(t.bottleneck_weight for _, t in origin_groups(self.instance, self.objective))
-            segment_dp_plans(self.scorer, self.budget, bottleneck)
+            # a plan handed in (auto's, from dp) already is what dp's coupled methods would find
+            segment_dp_plans(self.scorer, self.budget, bottleneck, coupled=not handed_in)
 
     def build_groups(self) -> None:
         inst = self.instance
@@ -302,6 +303,7 @@ class _Search:
         return value if math.isfinite(value) or not ranked else math.nan
 
     def run(self, incumbent: Plan | None) -> SolveResult:
+        value = None
         if incumbent is not None:
             value = self.scorer.offer(incumbent)
             if (
@@ -313,7 +315,7 @@ class _Search:
                 self.messages.append("the plan handed in reaches the bound handed in")
                 return self.result()
         try:
-            self.quick_plans()
+            self.quick_plans(handed_in=value is not None)
             self.build_groups()
         except OutOfTime:
             self.stopped = self.stopped_building = True

@@ -157,8 +157,9 @@ def two_segment_plans(
 DP_S_PER_CELL = 8e-9
 
 
-def segment_dp_plans(scorer: Scorer, budget: Budget | None, bottleneck: bool) -> None:
-    """Plans of the segment DP on the instance without the constraints that couple segments.
+def segment_dp_plans(scorer: Scorer, budget: Budget | None, bottleneck: bool, coupled: bool = True) -> None:
+    """Plans of the segment DP on the instance without the constraints that couple segments
+    (and, with ``coupled``, first those of its exact coupled methods: :func:`coupled_dp_plans`).
 
     The DP handles memory exactly, which shortest paths cannot; its plans are
     kept where the evaluator finds them feasible on the real instance. Only a
@@ -186,7 +187,7 @@ def segment_dp_plans(scorer: Scorer, budget: Budget | None, bottleneck: bool) ->
     from ..dp import SegmentDP
 
     dp = SegmentDP()
-    if relaxed is not inst and not bottleneck and dp.unsupported(inst, proxy) is None:
+    if coupled and relaxed is not inst and not bottleneck and dp.unsupported(inst, proxy) is None:
         coupled_dp_plans(scorer, dp, budget)
     if dp.unsupported(relaxed, proxy) or _expired(budget):
         return
