@@ -283,6 +283,8 @@ class _Search:
             bound = self.reported_bound(ranked)
             if self.budget.limited:
                 self.messages.insert(0, f"time limit of {self.budget.limit_s:g} s: stopped before proving optimality")
+            elif self.stopped_building:
+                self.messages.insert(0, f"not proven optimal: the {self.name} model was not built")
             else:
                 self.messages.insert(0, f"the {self.name} backend stopped before proving optimality")
         return finish(
