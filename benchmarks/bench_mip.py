@@ -4,6 +4,7 @@
     python benchmarks/bench_mip.py --cases pct50 --solvers cpsat --time-limit 60
     python benchmarks/bench_mip.py --sizes 100,3,4 1000,6,8 # synthetic chains, free and binding
     python benchmarks/bench_mip.py --time-limits            # time-limit promise on 5000 x 8 x 16
+    python benchmarks/bench_mip.py --no-limit 100000,6,8    # no time limit on a huge chain (issue 13)
 
 Every solve runs in a child process of its own. Its peak resident memory is the
 child's ``ru_maxrss`` (from ``os.wait4``) and, for CBC, which runs as a
@@ -42,7 +43,8 @@ import json, resource, sys, time
 import scission_opt as so
 inst = so.load_instance(sys.argv[1])
 t0 = time.perf_counter()
-r = so.solve(inst, sys.argv[2], sys.argv[3], time_limit=float(sys.argv[4]), explain=False)
+limit = float(sys.argv[4])
+r = so.solve(inst, sys.argv[2], sys.argv[3], time_limit=limit if limit < float("inf") else None, explain=False)
 wall = time.perf_counter() - t0
 kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 print(json.dumps({"status": r.status.value, "objective": r.objective, "bound": r.bound, "wall_s": wall,
@@ -96,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--solvers", default="cbc,cpsat")
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--time-limits", action="store_true", help="the time-limit promise on 5000 x 8 x 16")
+    parser.add_argument("--no-limit", nargs="*", default=[], help="chains n,tiers,systems solved with no time limit")
     parser.add_argument("--out", help="append rows to this CSV file")
     args = parser.parse_args(argv)
     rows = []
@@ -108,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
                 path, objective = _coupling_instance(case, folder)
                 jobs += [(case, path, objective, args.time_limit)]
             jobs += _size_jobs(args.sizes, folder, args.time_limit)
+            jobs += _no_limit_jobs(args.no_limit, folder)
         print(f"{'case':>22} {'solver':>6} {'limit':>6} {'status':>10} {'objective':>12} {'wall_s':>8} {'peak_MB':>8}")
         for case, path, objective, limit in jobs:
             for solver in args.solvers.split(","):
@@ -135,6 +139,18 @@ def _size_jobs(sizes: list[str], folder: str, limit: float) -> list[tuple[str, s
             path = os.path.join(folder, f"{size}-{label}.json")
             inst.save(path)
             jobs.append((f"{size} {label}", path, "latency", limit))
+    return jobs
+
+
+def _no_limit_jobs(sizes: list[str], folder: str) -> list[tuple[str, str, str, float]]:
+    from scission_opt.generate import generate
+
+    jobs = []
+    for size in sizes:
+        n, tiers, per_tier = map(int, size.split(","))
+        path = os.path.join(folder, f"{size}-nolimit.json")
+        generate(n, tiers, per_tier, seed=0).save(path)
+        jobs.append((f"{size} latency", path, "latency", math.inf))
     return jobs
 
 

@@ -175,6 +175,29 @@ def shipped_cases(names: list[str] | None) -> list[dict[str, Any]]:
     return out
 
 
+def compare_trials(repeats: int) -> int:
+    """The percentage-limit cases with ``dp.DEEPENING`` as shipped and set to ``()`` (no trial limit:
+    the beam pass, then the exact one), interleaved in one process; median and range of ``repeats`` runs."""
+    import scission_opt as so
+    from scission_opt.solvers import dp
+
+    shipped = dp.DEEPENING
+    cases = [c for c in big_cases() if "pct tier0 50%" in c["name"] or "pct tier0 30%" in c["name"]]
+    times: dict[tuple[str, str], list[float]] = {}
+    for _ in range(repeats):
+        for label, schedule in (("beam then exact", ()), (f"trial limits {shipped}", shipped)):
+            dp.DEEPENING = schedule
+            for case in cases:
+                started = time.perf_counter()
+                result = so.solve(case["instance"], "auto", case["objective"])
+                times.setdefault((case["name"].strip(), label), []).append(time.perf_counter() - started)
+                assert result.status.value == "optimal", result.message
+    dp.DEEPENING = shipped
+    for (name, label), ts in times.items():
+        print(f"{name} | {label} | median {statistics.median(ts):.2f} s | {min(ts):.2f}-{max(ts):.2f} s")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -182,7 +205,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="two shipped models, no 1000-node cases")
     parser.add_argument("--only", choices=["big", "shipped"], default=None)
     parser.add_argument("--out", type=Path, default=None, help="write the markdown table here")
+    parser.add_argument(
+        "--compare-trials", action="store_true", help="pct 50/30 %%: trial limits against beam then exact (A/B)"
+    )
     args = parser.parse_args(argv)
+    if args.compare_trials:
+        return compare_trials(args.repeats)
     cases = []
     if not args.quick and args.only != "shipped":
         cases += big_cases()

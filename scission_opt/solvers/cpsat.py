@@ -17,6 +17,8 @@ class CPSAT(ArcSolver):
     """Exact solver: pruned arc-flow model with integer-scaled data, solved by CP-SAT (see :mod:`.arcflow.cpsat`)."""
 
     name = "cpsat"
+    #: measured here: 1.45 GB peak at 1000 x 48 x 48 cells, benchmarks/results/mip.md
+    bytes_per_cell = 650.0
     backend = staticmethod(run_cpsat)
 
     def is_available(self) -> bool:

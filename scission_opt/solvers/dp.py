@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..budget import Budget
+from ..evaluate import evaluate
 from ..objectives import Objective, Terms, is_additive
 from ..plan import Plan
 from ..result import SolveResult, Status
@@ -53,6 +54,9 @@ if TYPE_CHECKING:
 BEAM = 4
 #: k-best enumeration between the Lagrangian bounds stops (unproven) past this many paths.
 MAX_ENUMERATED = 1024
+#: Trial limits above the Lagrangian bound, relative to its size: an exact label pass below
+#: ``bound + d * |bound|`` either finds the optimum or proves that none lies there (the next is tried).
+DEEPENING = (1e-4, 3e-4, 1e-3)
 
 _Found = list[tuple[float, Plan]]
 
@@ -103,11 +107,17 @@ class SegmentDP:
             outcome = _Outcome(got.found, got.complete, got.bound, "min-max DP + search over period limits")
         else:
             found: _Found = []
+            stopped = False
             for group, terms in groups:
                 graph = SegmentGraph(instance, terms, group, lo)
-                found += sweep(graph) if top_k == 1 else paths(graph, top_k)
+                plans = sweep(graph, budget) if top_k == 1 else paths(graph, top_k)
+                stopped = not plans and budget.expired()  # sweep returns no plan when stopped
+                if stopped:
+                    break
+                found += plans
             method = "segment DP" if top_k == 1 else "segment DP, k best paths"
-            outcome = _Outcome(found, True, math.nan, method)
+            message = "stopped at the time limit" if stopped else ""
+            outcome = _Outcome(found, not stopped, math.nan, method, message)
         return outcome.result(self.name, instance, objective, started, top_k)
 
 
@@ -193,9 +203,8 @@ def _coupled(
 ) -> _Outcome:
     """Coupling constraints: Lagrangian bound, then label setting (top-1) or k-best enumeration (top-k)."""
     if weight:
-        return _labels_only(
-            instance, groups, resources, lo, weight, budget, math.inf, "label setting (with the bottleneck)", []
-        )
+        problems = _label_groups(groups, resources, weight, [])
+        return _labels_only(instance, problems, lo, budget, math.inf, "label setting (with the bottleneck)", {})
     search = Lagrangian(instance, groups, resources, lo, instance)
     dual = lagrangian(search, budget)
     if dual.infeasible:
@@ -211,31 +220,44 @@ def _coupled(
         message = "stopped at the time limit after the Lagrangian bound"
         return _Outcome(found, False, dual.bound, "Lagrangian bound", message)
     method = "Lagrangian bound + label setting"
-    outcome = _labels_only(instance, groups, resources, lo, 0.0, budget, upper, method, dual.weights)
+    problems = _label_groups(groups, resources, 0.0, dual.weights)
+    cache: dict[int, Any] = {}
+    bound = dual.bound
+    for target in _targets(dual.bound, upper):
+        got = label_search(instance, problems, lo, upper=target, budget=budget, cache=cache)
+        if not got.complete or got.found:
+            break
+        bound = target  # no feasible plan lies below the trial limit: it is a lower bound
+    else:
+        got = LabelOutcome(found=[])
+    below = [(v[0], p) for v, p in got.found if evaluate(instance, p).feasible]
+    if got.complete and below:
+        return _Outcome(below, True, math.nan, method + " (trial limit)")
+    outcome = _labels_only(instance, problems, lo, budget, upper, method, cache)
     outcome.found += found
     if not outcome.complete:
-        outcome.bound = dual.bound
+        outcome.bound = bound
     return outcome
+
+
+def _targets(bound: float, upper: float) -> list[float]:
+    """Trial limits between the Lagrangian bound and the best known plan (:data:`DEEPENING`)."""
+    scale = max(abs(bound), 1e-300)
+    return [t for t in (bound + d * scale for d in DEEPENING) if t < upper]
 
 
 def _labels_only(
     instance: Instance,
-    groups: list[tuple[list[int], Terms]],
-    resources: list[Resource],
+    problems: list[Any],
     lo: np.ndarray,
-    weight: float,
     budget: Budget,
     upper: float,
     method: str,
-    multipliers: list[float],
+    cache: dict[int, Any],
 ) -> _Outcome:
     """Label setting: a beam search for a good first plan, then the exact search below its value."""
-    from ..evaluate import evaluate
-
-    problems = _label_groups(groups, resources, weight, multipliers)
     found: _Found = []
     got = LabelOutcome(complete=False, reason="stopped at the time limit")
-    cache: dict[int, Any] = {}
     for beam in (BEAM, 0):
         if budget.expired():
             break

@@ -122,11 +122,17 @@ class _Costs:
         #: ``allowed[e - 1, s, s']``: the hop from ``s`` to ``s'`` at inner boundary ``e`` is permitted
         inner = np.arange(1, n)
         self.allowed = np.isfinite(graph.hop_cost(inner, np.arange(S))) if n > 1 else np.zeros((0, S, S), bool)
+        #: ``can_hop[e - 1, s]``: some hop leaves ``s`` at inner boundary ``e``
+        self.can_hop: np.ndarray = np.any(self.allowed, axis=2)
         self.rest = self._completion(graph)
 
     def hop(self, e: int) -> np.ndarray:
         """``(S, S, m+2)``: every hop's costs at boundary ``e``."""
         return self.fixed + self.per_byte * self.graph.beta[e]
+
+    def hops(self, e: int, snd: np.ndarray, rec: np.ndarray) -> np.ndarray:
+        """``(L, m+2)``: the costs of the hops ``snd -> rec`` at boundary ``e``."""
+        return self.fixed[snd, rec] + self.per_byte[snd, rec] * self.graph.beta[e]
 
     def back(self, sys: np.ndarray) -> np.ndarray:
         """``(L, m+2)``: the return hop's costs from each system to the origin (0 on the first tier)."""
@@ -272,11 +278,11 @@ def _hops(
     crit = labels.val[:, columns]
     if track:
         crit = np.concatenate([crit, big[:, None]], axis=1)
-    closing = np.flatnonzero(_dominance_keep(labels.sys, crit) & allowed[labels.sys].any(axis=1))
+    closing = np.flatnonzero(_dominance_keep(labels.sys, crit) & costs.can_hop[e - 1, labels.sys])
     li, rec = np.nonzero(allowed[labels.sys[closing]])
     li = closing[li]
     snd = labels.sys[li]
-    val = labels.val[li] + costs.hop(e)[snd, rec] + costs.seg[rec]
+    val = labels.val[li] + costs.hops(e, snd, rec) + costs.seg[rec]
     big = big[li]
     if track:
         hop_t = graph.link_s[snd, rec] + graph.beta[e] / graph.bps[snd, rec]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..budget import Budget
 from ..plan import Plan
 from .segments import INF, SegmentGraph, range_query, sparse_table
 
@@ -38,8 +39,10 @@ def kbest(values: np.ndarray, k: int, axis: int = 0) -> tuple[np.ndarray, np.nda
     return (vals, idx) if axis == 1 else (vals.T, idx.T)
 
 
-def sweep(graph: SegmentGraph) -> list[tuple[float, Plan]]:
+def sweep(graph: SegmentGraph, budget: Budget | None = None) -> list[tuple[float, Plan]]:
     """The best plan with origin in ``group``: one vectorised pass per tier.
+
+    With a ``budget`` that runs out (or is cancelled) between tiers, no plan (``[]``).
 
     All predecessors of a tier-``t`` system lie in earlier tiers, so when tier
     ``t`` is processed its arrival costs ``G[:, s]`` are final and the best
@@ -60,6 +63,8 @@ def sweep(graph: SegmentGraph) -> list[tuple[float, Plan]]:
         members = np.flatnonzero(graph.tier == t)
         if members.size == 0:
             continue
+        if budget is not None and budget.expired():
+            return []
         H = G[:, members] - graph.cost[members].T  # (n+1, |members|)
         window_lo = lo[1:, members]
         best = np.minimum.accumulate(H[:-1], axis=0)  # segments may start anywhere before e

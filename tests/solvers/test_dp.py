@@ -178,3 +178,92 @@ def test_gap_closed_where_the_lagrangian_bound_is_not_tight(seed: int) -> None:
     assert result.objective == pytest.approx(reference.objective, rel=1e-9)
     top = SegmentDP().solve(instance, energy, top_k=3)
     assert [p.objective for p in top.plans] == pytest.approx([p.objective for p in reference.plans], rel=1e-9)
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    instance=binding_coupled(max_nodes=8, max_tiers=3, max_systems=2),
+    name=st.sampled_from(["latency", "energy", "price", "weighted"]),
+    schedule=st.sampled_from([(), (1e-12,), (1e-12, 1e-3), (1e-2, 0.1, 1.0), (10.0,)]),
+    unseen=st.booleans(),
+)
+def test_trial_limits_keep_the_answer_exact(
+    instance: Instance, name: str, schedule: tuple[float, ...], unseen: bool
+) -> None:
+    """Trial limits above the Lagrangian bound (too low: none below; high: the optimum found) agree with exhaustive.
+
+    With ``unseen`` the Lagrangian search's plans are hidden (as when it stops before seeing a feasible
+    one), so no known plan caps the trial limits and they run on every instance with a gap.
+    """
+    from unittest import mock
+
+    from scission_opt.solvers import coupling, dp
+
+    with mock.patch.object(dp, "DEEPENING", schedule):
+        if unseen:
+            with mock.patch.object(coupling.Dual, "best_feasible", lambda self: None):
+                _agree(instance, name, 1)
+        else:
+            _agree(instance, name, 1)
+
+
+def _pct_halved(seed: int) -> Instance:
+    """Tier 2's (else tier 1's) compute share in the latency optimum, halved, as a percentage limit."""
+    from scission_opt import solve
+    from scission_opt.generate import generate
+
+    instance = generate(12, 3, 2, seed=seed)
+    metrics = solve(instance, "exhaustive", "latency").metrics
+    assert metrics is not None
+    t = 2 if metrics.compute_s[2] > 0 else 1
+    pct: list[float | None] = [None] * 3
+    pct[t] = 50.0 * metrics.compute_s[t] / metrics.compute_total_s
+    return instance.replace(constraints=dataclasses.replace(instance.constraints, compute_time_limit_pct=tuple(pct)))
+
+
+@pytest.mark.parametrize("seed", [0, 4, 13])
+def test_trial_limits_below_then_above_the_optimum(seed: int) -> None:
+    """One trial limit under the optimum (it must find nothing), the next above it (it must find the optimum).
+
+    Built so that no plan the Lagrangian search saw is optimal (else no trial limit lies under the best known plan).
+    """
+    from unittest import mock
+
+    from scission_opt.budget import Budget
+    from scission_opt.solvers import dp
+    from scission_opt.solvers.base import origins
+    from scission_opt.solvers.coupling import Lagrangian, coupling_resources, lagrangian
+    from scission_opt.solvers.segments import segment_starts
+
+    instance = _pct_halved(seed)
+    latency = get_objective("latency")
+    optimum = Exhaustive().solve(instance, latency).objective
+    groups = [(origins(instance), latency.terms(instance, None))]
+    search = Lagrangian(
+        instance, groups, coupling_resources(instance, origins(instance)), segment_starts(instance), instance
+    )
+    dual = lagrangian(search, Budget(None))
+    seen = dual.best_feasible()
+    assert seen is not None and seen.a > optimum * (1 + 1e-6)
+    gap = (optimum - dual.bound) / abs(dual.bound)
+    assert gap > 1e-6
+    with mock.patch.object(dp, "DEEPENING", (gap / 2, gap * 1.01)):
+        result = SegmentDP().solve(instance, latency)
+    assert result.status is Status.OPTIMAL and "trial limit" in result.method
+    assert result.objective == pytest.approx(optimum, rel=1e-9)
+    with mock.patch.object(dp, "DEEPENING", (gap / 4, gap / 2)):  # both under the optimum: labels close the gap
+        result = SegmentDP().solve(instance, latency)
+    assert result.status is Status.OPTIMAL and "trial limit" not in result.method
+    assert result.objective == pytest.approx(optimum, rel=1e-9)
+
+
+def test_a_cancelled_budget_proves_nothing() -> None:
+    """A DP stopped by its budget before any plan says time limit, never infeasible."""
+    from scission_opt.budget import Budget
+    from scission_opt.generate import generate
+
+    budget = Budget(None)
+    budget.cancel()
+    result = SegmentDP().solve(generate(30, 3, 2, seed=1), get_objective("latency"), budget=budget)
+    assert result.status is Status.TIME_LIMIT and not result.plans
+    assert SegmentDP().solve(generate(30, 3, 2, seed=1), get_objective("latency")).status is Status.OPTIMAL

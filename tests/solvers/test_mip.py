@@ -442,3 +442,84 @@ def test_status_follows_the_bound(solver_name: str, shortfall: float) -> None:
         assert got.gap == pytest.approx(shortfall, rel=0.05)
     else:
         assert got.status is Status.OPTIMAL
+
+
+def test_within_cancels_the_work_it_gives_up_on() -> None:
+    """Work past the limit is cancelled through its budget and joined: no thread of it outlives the call."""
+    import threading
+    import time
+
+    from scission_opt.budget import Budget
+    from scission_opt.solvers.arcflow.heuristics import within
+
+    seen: list[Budget] = []
+
+    def slow(inner: Budget) -> str:
+        seen.append(inner)
+        while not inner.expired():
+            time.sleep(0.005)
+        return "late"
+
+    outer = Budget(0.1)
+    assert within(outer, slow) is None
+    assert seen[0].expired() and not any(t.name == "scission-heuristic" for t in threading.enumerate())
+    assert within(Budget(5.0), lambda inner: "in time") == "in time"
+    assert within(None, lambda inner: inner.limited) is False
+
+
+def test_no_heuristic_thread_outlives_its_budget() -> None:
+    """The heuristic segment DP, started under a limit it cannot keep (its time estimate patched
+    to 0), is stopped before the call returns: the thread count is back where it started."""
+    import threading
+    from unittest import mock
+
+    from scission_opt.budget import Budget
+    from scission_opt.solvers.arcflow import heuristics
+
+    inst = generate(10_000, 6, 8, seed=1)  # its segment DP takes 0.4 s here (an idle 2-core VM)
+    scorer = heuristics.Scorer(inst, get_objective("latency"))
+    before = threading.active_count()
+    with mock.patch.object(heuristics, "DP_S_PER_CELL", 0.0):
+        heuristics.segment_dp_plans(scorer, Budget(0.01), bottleneck=False)
+    assert threading.active_count() == before, [t.name for t in threading.enumerate()]
+
+
+@pytest.mark.parametrize("solver_name", MIP_SOLVERS)
+def test_a_model_over_the_memory_bound_is_not_built(solver_name: str) -> None:
+    """Past the memory bound (patched down to this small model's estimate) the model is not built:
+    the heuristics' plan comes back, feasible and unproven, and the message says why."""
+    from unittest import mock
+
+    from scission_opt.solvers.arcflow import driver
+
+    inst = generate(60, 4, 3, seed=2)
+    solver = get_solver(solver_name)
+    assert isinstance(solver, driver.ArcSolver)
+    cells = inst.n_nodes * inst.n_systems**2
+    with mock.patch.object(driver, "MODEL_MEMORY_BYTES", cells * solver.bytes_per_cell * 0.99):
+        got = solver.solve(inst, get_objective("latency"))
+    assert got.status is Status.FEASIBLE and "not built" in got.message, (got.status, got.message)
+    assert got.metrics is not None and got.metrics.feasible
+    with mock.patch.object(driver, "MODEL_MEMORY_BYTES", cells * solver.bytes_per_cell * 1.01):
+        assert solver.solve(inst, get_objective("latency")).status is Status.OPTIMAL
+
+
+@pytest.mark.parametrize("solver_name", MIP_SOLVERS)
+@pytest.mark.parametrize("seed", [0, 4])
+def test_the_coupled_dp_starts_the_mip(solver_name: str, seed: int) -> None:
+    """Under a percentage limit the DP's exact coupled methods supply the starting plan: with the
+    model not built (memory bound patched to 0) that plan is the optimum, unproven by the MIP."""
+    from unittest import mock
+
+    from scission_opt.solvers.arcflow import driver
+
+    free = generate(12, 3, 2, seed=seed)
+    metrics = Exhaustive().solve(free, get_objective("latency")).metrics
+    assert metrics is not None and metrics.compute_s[2] > 0
+    pct = (None, None, 50.0 * metrics.compute_s[2] / metrics.compute_total_s)
+    inst = free.replace(constraints=dataclasses.replace(free.constraints, compute_time_limit_pct=pct))
+    ref = Exhaustive().solve(inst, get_objective("latency"))
+    with mock.patch.object(driver, "MODEL_MEMORY_BYTES", 0.0):
+        got = get_solver(solver_name).solve(inst, get_objective("latency"))
+    assert got.status is Status.FEASIBLE and "not built" in got.message
+    assert got.objective == pytest.approx(ref.objective, rel=1e-9)

@@ -40,6 +40,9 @@ PROOF_RTOL = 1e-9
 #: here, 2 loaded cores: about 0.2 us per cell at 1000 x 48 x 48); a model that cannot be built
 #: in the time left is not started.
 BUILD_S_PER_CELL = 1e-7
+#: Peak memory a solve may plan for; a model whose estimate (cells x the backend's
+#: ``bytes_per_cell``) exceeds it is not built, and the heuristics' best plan is returned.
+MODEL_MEMORY_BYTES = 4 * 2**30
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,7 @@ class _Search:
     heuristics: bool
     resource_pruning: bool
     bound: float | None
+    bytes_per_cell: float = 0.0
     scorer: Scorer = field(init=False)
     states: list[_GroupState] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
@@ -155,16 +159,24 @@ class _Search:
         kth = self.scorer.kth_value(self.top_k)
         return kth + 1e-9 * max(1.0, abs(kth)) if math.isfinite(kth) else INF
 
-    def quick_plans(self) -> None:
+    def quick_plans(self, handed_in: bool) -> None:
         two_segment_plans(self.scorer, origins(self.instance), self.budget)
         trivial_plans(self.scorer, origins(self.instance), self.budget)
         if self.heuristics:
             bottleneck = any(t.bottleneck_weight for _, t in origin_groups(self.instance, self.objective))
-            segment_dp_plans(self.scorer, self.budget, bottleneck)
+            # a plan handed in (auto's, from dp) already is what dp's coupled methods would find
+            segment_dp_plans(self.scorer, self.budget, bottleneck, coupled=not handed_in)
 
     def build_groups(self) -> None:
         inst = self.instance
         cells = inst.n_nodes * inst.n_systems**2
+        if cells * self.bytes_per_cell > MODEL_MEMORY_BYTES:
+            self.messages.append(
+                f"a model of {cells:.3g} node x system x system cells would need about "
+                f"{cells * self.bytes_per_cell / 2**30:.1f} GiB, over the bound of {MODEL_MEMORY_BYTES / 2**30:g} GiB: "
+                "not built (the dp solver proves chains of any size)"
+            )
+            raise OutOfTime
         if self.budget.remaining() < cells * BUILD_S_PER_CELL:
             self.messages.append(
                 f"a model of {cells:.3g} node x system x system cells cannot be built in the time left"
@@ -271,6 +283,8 @@ class _Search:
             bound = self.reported_bound(ranked)
             if self.budget.limited:
                 self.messages.insert(0, f"time limit of {self.budget.limit_s:g} s: stopped before proving optimality")
+            elif self.stopped_building:
+                self.messages.insert(0, f"not proven optimal: the {self.name} model was not built")
             else:
                 self.messages.insert(0, f"the {self.name} backend stopped before proving optimality")
         return finish(
@@ -291,6 +305,7 @@ class _Search:
         return value if math.isfinite(value) or not ranked else math.nan
 
     def run(self, incumbent: Plan | None) -> SolveResult:
+        value = None
         if incumbent is not None:
             value = self.scorer.offer(incumbent)
             if (
@@ -302,7 +317,7 @@ class _Search:
                 self.messages.append("the plan handed in reaches the bound handed in")
                 return self.result()
         try:
-            self.quick_plans()
+            self.quick_plans(handed_in=value is not None)
             self.build_groups()
         except OutOfTime:
             self.stopped = self.stopped_building = True
@@ -330,6 +345,9 @@ class ArcSolver:
     """
 
     name: str
+    #: Peak bytes of a solve per node x system x system cell (its model is not built past
+    #: :data:`MODEL_MEMORY_BYTES`); a subclass sets its backend's measured figure.
+    bytes_per_cell: float = 0.0
     #: Every constraint and additive objective of a chain, exactly (formulations/chain-mip.md).
     features = frozenset(Feature) - {Feature.DAG, Feature.NOT_ADDITIVE}
 
@@ -385,6 +403,7 @@ class ArcSolver:
             budget = Budget(time_limit)
         require_supported(self, instance, objective, top_k)
         search = _Search(
-            self.name, self.backend, instance, objective, top_k, budget, self.heuristics, self.resource_pruning, bound
-        )
+            self.name, self.backend, instance, objective, top_k, budget, self.heuristics, self.resource_pruning, bound,
+            self.bytes_per_cell,
+        )  # fmt: skip
         return search.run(incumbent)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
+from ...budget import Budget
 from ...evaluate import evaluate, exceeds
 from ...objectives import Objective
 from ...plan import Plan
@@ -28,8 +29,8 @@ from .model import node_plan
 from .paths import Dense, back_to_source, backward, best, forward, on_to_sink, prune, shortest_path, through
 
 if TYPE_CHECKING:
-    from ...budget import Budget
     from ...instance import Instance
+    from ..dp import SegmentDP
 
 INF = math.inf
 T = TypeVar("T")
@@ -156,8 +157,9 @@ def two_segment_plans(
 DP_S_PER_CELL = 8e-9
 
 
-def segment_dp_plans(scorer: Scorer, budget: Budget | None, bottleneck: bool) -> None:
-    """Plans of the segment DP on the instance without the constraints that couple segments.
+def segment_dp_plans(scorer: Scorer, budget: Budget | None, bottleneck: bool, coupled: bool = True) -> None:
+    """Plans of the segment DP on the instance without the constraints that couple segments
+    (and, with ``coupled``, first those of its exact coupled methods: :func:`coupled_dp_plans`).
 
     The DP handles memory exactly, which shortest paths cannot; its plans are
     kept where the evaluator finds them feasible on the real instance. Only a
@@ -185,38 +187,65 @@ def segment_dp_plans(scorer: Scorer, budget: Budget | None, bottleneck: bool) ->
     from ..dp import SegmentDP
 
     dp = SegmentDP()
+    if coupled and relaxed is not inst and not bottleneck and dp.unsupported(inst, proxy) is None:
+        coupled_dp_plans(scorer, dp, budget)
     if dp.unsupported(relaxed, proxy) or _expired(budget):
         return
-    left = None if budget is None else budget.remaining_or_none()
     # top-1 only: its k-best search is much slower, and alternatives() supplies more plans
-    result = within(budget, lambda: dp.solve(relaxed, proxy, top_k=1, time_limit=left))
+    result = within(budget, lambda inner: dp.solve(relaxed, proxy, top_k=1, budget=inner))
     for ranked in result.plans if result is not None else ():
         scorer.offer(ranked.plan)
 
 
-def within(budget: Budget | None, work: Callable[[], T]) -> T | None:
-    """``work()``, or ``None`` when it fails or does not finish before ``budget`` runs out.
+#: Share of the time left (else seconds, without a limit) the DP's exact coupled methods may take as a heuristic.
+COUPLED_DP_SHARE = 0.5
+COUPLED_DP_S = 20.0
 
-    With a limited budget it runs in a daemon thread that is abandoned (not
-    stopped: it finishes on its own, its answer unused) at the limit; a heuristic
-    that ignores its time limit then cannot break the solver's promise.
+
+def coupled_dp_plans(scorer: Scorer, dp: SegmentDP, budget: Budget | None) -> None:
+    """The plans of the DP's exact methods for coupling constraints (Lagrangian bound and label setting).
+
+    Often the optimum in seconds where the MIP's own search finds a poor plan; here it is
+    only a starting plan, within a share of the time (the MIP still proves what it can).
     """
+    left = COUPLED_DP_S if budget is None or not budget.limited else COUPLED_DP_SHARE * budget.remaining()
+    share = Budget(left) if left > 0 else None
+    if share is None:
+        return
+    result = within(share, lambda inner: dp.solve(scorer.instance, scorer.objective, top_k=1, budget=inner))
+    for ranked in result.plans if result is not None else ():
+        scorer.offer(ranked.plan)
+
+
+def within(budget: Budget | None, work: Callable[[Budget], T]) -> T | None:
+    """``work(inner)``, or ``None`` when it fails or does not finish before ``budget`` runs out.
+
+    ``inner`` is a :meth:`~scission_opt.budget.Budget.branch` of ``budget``. With a
+    limit, the work runs in a thread; at the limit ``inner`` is cancelled and the
+    thread joined (the work checks its budget between steps), so nothing of it
+    runs after this returns.
+    """
+    inner = (budget or Budget(None)).branch()
     if budget is None or not budget.limited:
         try:
-            return work()
+            return work(inner)
         except Exception:  # noqa: BLE001 - a heuristic; the MIP stays exact without it
             return None
     box: list[T] = []
 
     def run() -> None:
         try:
-            box.append(work())
+            box.append(work(inner))
         except Exception:  # noqa: BLE001, S110 - as above
             pass
 
     thread = threading.Thread(target=run, name="scission-heuristic", daemon=True)
     thread.start()
     thread.join(budget.remaining())
+    if thread.is_alive():
+        inner.cancel()
+        thread.join()
+        return None
     return box[0] if box else None
 
 
