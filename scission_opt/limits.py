@@ -34,6 +34,8 @@ MIN_BANDWIDTH_MBPS = 1e-6
 MAX_INT_DIGITS = 32
 #: Most distinct plans one call may ask for (``top_k``): each costs memory in every solver.
 MAX_TOP_K = 10_000
+#: Most (system choice, split) scenarios ``exhaustive`` scores without a time limit (hours of work past it).
+MAX_EXHAUSTIVE_SCENARIOS = 10**9
 #: Longest name (tier, system, node, model) accepted, characters.
 MAX_NAME_CHARS = 256
 #: Longest error message printed, characters; longer ones are cut with an ellipsis.

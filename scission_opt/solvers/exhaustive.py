@@ -21,7 +21,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..budget import Budget
+from ..errors import UnsupportedError
 from ..evaluate import evaluate, exceeds
+from ..limits import MAX_EXHAUSTIVE_SCENARIOS
 from ..objectives import Objective, Terms
 from ..plan import Plan
 from ..result import SolveResult, Status
@@ -332,6 +334,11 @@ class Exhaustive:
         started = time.perf_counter()
         budget = budget or Budget(time_limit)
         require_supported(self, instance, objective, top_k)
+        if budget.limit_s is None and (count := count_scenarios(instance)) > MAX_EXHAUSTIVE_SCENARIOS:
+            raise UnsupportedError(
+                f"{instance.source}: exhaustive would score {count:.3g} scenarios (more than"
+                f" {MAX_EXHAUSTIVE_SCENARIOS:.0e}): give a time limit, or use auto"
+            )
         scorer = _Scorer(instance, objective)
         best = _Best(top_k)
         timed_out = False
