@@ -40,9 +40,15 @@ PROOF_RTOL = 1e-9
 #: here, 2 loaded cores: about 0.2 us per cell at 1000 x 48 x 48); a model that cannot be built
 #: in the time left is not started.
 BUILD_S_PER_CELL = 1e-7
-#: Peak memory a solve may plan for; a model whose estimate (cells x the backend's
-#: ``bytes_per_cell``) exceeds it is not built, and the heuristics' best plan is returned.
+#: Peak memory a solve may plan for. Two estimates are checked against it: the dense arrays a
+#: group is pruned on (node x system x system cells x :data:`DENSE_BYTES_PER_CELL`), before they
+#: are built, and the backend's model (arcs left after pruning x the solver's ``bytes_per_arc``),
+#: before it is built. Past either, the heuristics' best plan is returned, unproven.
 MODEL_MEMORY_BYTES = 4 * 2**30
+#: Bytes per node x system x system cell of a group's dense arrays (costs, bytes, alive masks),
+#: measured here: about 0.7 GB peak for 5000 x 48 x 48 cells with a 5001-arc model
+#: (``benchmarks/memory.py``), rounded up.
+DENSE_BYTES_PER_CELL = 64.0
 
 
 @dataclass(frozen=True)
@@ -143,7 +149,7 @@ class _Search:
     heuristics: bool
     resource_pruning: bool
     bound: float | None
-    bytes_per_cell: float = 0.0
+    bytes_per_arc: float = 0.0
     scorer: Scorer = field(init=False)
     states: list[_GroupState] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
@@ -170,12 +176,8 @@ class _Search:
     def build_groups(self) -> None:
         inst = self.instance
         cells = inst.n_nodes * inst.n_systems**2
-        if cells * self.bytes_per_cell > MODEL_MEMORY_BYTES:
-            self.messages.append(
-                f"a model of {cells:.3g} node x system x system cells would need about "
-                f"{cells * self.bytes_per_cell / 2**30:.1f} GiB, over the bound of {MODEL_MEMORY_BYTES / 2**30:g} GiB: "
-                "not built (the dp solver proves chains of any size)"
-            )
+        if cells * DENSE_BYTES_PER_CELL > MODEL_MEMORY_BYTES:
+            self.messages.append(_too_big(f"{cells:.3g} node x system x system cells", cells * DENSE_BYTES_PER_CELL))
             raise OutOfTime
         if self.budget.remaining() < cells * BUILD_S_PER_CELL:
             self.messages.append(
@@ -210,6 +212,12 @@ class _Search:
         gs.remaining = min(best(g.alive, g.cost), self.kth_limit())
         if not g.alive.count():
             gs.done, gs.remaining = True, INF  # no path left in this group
+            return
+        arcs = g.alive.count()
+        if arcs * self.bytes_per_arc > MODEL_MEMORY_BYTES:
+            self.messages.append(_too_big(f"{self.name} model of {arcs:.3g} arcs", arcs * self.bytes_per_arc))
+            self.stopped = self.stopped_building = True
+            gs.group = None
             return
         bound = None if self.bound is None else self.bound - 1e-9 * max(1.0, abs(self.bound))
         model = assemble(self.instance, g, bound)
@@ -332,6 +340,13 @@ class _Search:
         return self.result()
 
 
+def _too_big(what: str, need: float) -> str:
+    return (
+        f"a {what} would need about {need / 2**30:.1f} GiB, over the bound of {MODEL_MEMORY_BYTES / 2**30:g} GiB:"
+        " not built (the dp solver proves chains of any size)"
+    )
+
+
 class ArcSolver:
     """The shared front of the arc-flow MIP solvers; a subclass names itself and its backend.
 
@@ -345,9 +360,9 @@ class ArcSolver:
     """
 
     name: str
-    #: Peak bytes of a solve per node x system x system cell (its model is not built past
+    #: Peak bytes of a solve per arc of its model after pruning (the model is not built past
     #: :data:`MODEL_MEMORY_BYTES`); a subclass sets its backend's measured figure.
-    bytes_per_cell: float = 0.0
+    bytes_per_arc: float = 0.0
     #: Every constraint and additive objective of a chain, exactly (formulations/chain-mip.md).
     features = frozenset(Feature) - {Feature.DAG, Feature.NOT_ADDITIVE}
 
@@ -404,6 +419,6 @@ class ArcSolver:
         require_supported(self, instance, objective, top_k)
         search = _Search(
             self.name, self.backend, instance, objective, top_k, budget, self.heuristics, self.resource_pruning, bound,
-            self.bytes_per_cell,
+            self.bytes_per_arc,
         )  # fmt: skip
         return search.run(incumbent)
