@@ -312,6 +312,24 @@ def _tier_set(f: Fields, key: str, tiers: tuple[str, ...]) -> frozenset[int]:
     return frozenset(out)
 
 
+def _node_set(f: Fields, key: str, nodes: tuple[Node, ...]) -> frozenset[int]:
+    """Nodes named by name or by index (``"privacy_set": ["conv1", 4]``)."""
+    by_name = {node.name: i for i, node in enumerate(nodes)}
+    out = set()
+    for j, value in enumerate(f.array(key, [])):
+        where = f"{f.sub(key)}[{j}]"
+        if isinstance(value, str):
+            if value not in by_name:
+                f.fail(f"unknown node {quote(value)}", where)
+            out.add(by_name[value])
+            continue
+        index = check_integer(value, where, f.source)
+        if index >= len(nodes):
+            f.fail(f"node index must be < {len(nodes)}, got {index}", where)
+        out.add(index)
+    return frozenset(out)
+
+
 def _parse_constraints(
     f: Fields | None, nodes: tuple[Node, ...], tiers: tuple[str, ...], systems: tuple[System, ...], source: str
 ) -> Constraints:
@@ -332,6 +350,7 @@ def _parse_constraints(
         source,
         "",
         privacy_nodes=privacy,
+        privacy_set=_node_set(f, "privacy_set", nodes),
         pins=_pairs(f, "pins", nodes, tiers),
         bans=_pairs(f, "bans", nodes, tiers),
         allowed_systems=tuple(allowed.get(t) for t in range(len(tiers))),
