@@ -3,13 +3,17 @@
     python benchmarks/dag_compare.py                      # NASNetMobile, InceptionV3, DenseNet121
     python benchmarks/dag_compare.py --models densenet121 --measure   # per-layer timing (slow)
     python benchmarks/dag_compare.py --generated          # also random DAGs of 2,000 nodes
+    python benchmarks/dag_compare.py --no-charts          # the tables only
 
 For each shipped block instance the layer-level DAG instance is built by ``graph-instance``
 (per-layer shares by parameter + output bytes, or by per-layer times measured here with
 ``--measure``), then each objective is solved on both: the block instance by ``auto`` (the chain
 solvers), the layer instance by ``dag-mincut`` (and ``dag-cpsat`` with the shipped memory
-capacities). Writes ``benchmarks/results/dag/compare.json`` and ``compare.md``. Times are wall
-seconds on whatever machine runs it; under load they are upper bounds.
+capacities). Writes ``benchmarks/results/dag/compare.json``, ``compare.md``, ``readme.md`` (the
+README's table) and, per model, the DAG plan chart of :data:`CHARTED` scenarios as
+``docs/dag-MODEL-SCENARIO.png`` (layers per tier, tensors per hop). Every figure is computed from
+the shipped ``instances/*.json`` as they are when it runs. Times are wall seconds on whatever
+machine runs it; under load they are upper bounds.
 """
 
 from __future__ import annotations
@@ -51,6 +55,9 @@ PRIVATE_SHARE = 0.4
 VARIANTS = ("", "private")
 DEVICE_SHARE = 0.3
 OUT = ROOT / "benchmarks" / "results" / "dag"
+DOCS = ROOT / "docs"
+#: Scenarios charted for each model, on the plain shipped instance: (label, file stem).
+CHARTED = (("latency", "latency"), ("latency, first 40% of layers private", "private40"))
 
 
 _MODELS: dict[str, object] = {}
@@ -97,7 +104,7 @@ def _device_limit(instance, limit: float):  # type: ignore[no-untyped-def]
     return instance.replace(constraints=dataclasses.replace(instance.constraints, compute_time_limit_s=per_tier))
 
 
-def _row(name: str, scenario: tuple, blocks, layers, variant: str = "") -> dict:  # type: ignore[no-untyped-def]
+def _row(name: str, scenario: tuple, blocks, layers, variant: str = "", chart: bool = False) -> dict:  # type: ignore[no-untyped-def]
 
     label, objective, required = scenario
     blocks, layers = _require(blocks, required), _require(layers, required)
@@ -127,9 +134,24 @@ def _row(name: str, scenario: tuple, blocks, layers, variant: str = "") -> dict:
         "dag_plan": dag.plan.describe(layers) if dag.plan else "",
         "block_plan": chain.plan.describe(blocks) if chain.plan else "",
         "tensors_per_hop": [len(h.tensors) for h in dag.metrics.hops] if dag.metrics else [],
+        "layers_per_tier": (
+            {layers.tiers[t]: len(dag.plan.nodes_on(t)) for t in range(layers.n_tiers) if dag.plan.nodes_on(t)}
+            if dag.plan
+            else {}
+        ),
     }
-    # no memory capacities: the cut alone, without the check against the capacities
     row["dag_solver"] = dag.message or "dag-mincut"
+    stem = dict(CHARTED).get(label)
+    if chart and stem and dag.plan is not None:
+        from benchmarks.dag_chart import plot_dag_plan
+
+        path = DOCS / f"dag-{name}-{stem}.png"
+        title = (
+            f"{name}, {label}: DAG optimum {dag.objective:.4g} s "
+            f"(single-tensor-cut optimum {chain.objective:.4g} s, {row['gain_pct']:.1f}% better)"
+        )
+        plot_dag_plan(layers, dag.plan, path, title)
+        row["chart"] = str(path.relative_to(ROOT))
     return row
 
 
@@ -250,11 +272,34 @@ def markdown(rows: list[dict], gen: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def readme_table(rows: list[dict]) -> str:
+    """The README's table: per model and shipped instance, the rows that differ or are charted."""
+    lines = [
+        "| instance (blocks / layers) | scenario | single-tensor-cut optimum | DAG optimum | gain "
+        "| layers per tier (DAG) | tensors per hop | chart |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        if not (r.get("chart") or abs(r["gain_pct"]) > 1e-6):
+            continue
+        chart = f"[chart]({r['chart']})" if r.get("chart") else ""
+        lines.append(
+            f"| {r['instance']} ({r['blocks']} / {r['layers']}) | {r['objective']} | {r['block_optimum']:.6g} "
+            f"| {r['dag_optimum']:.6g} | {r['gain_pct']:.2f}% | {r['layers_per_tier']} | {r['tensors_per_hop']} "
+            f"| {chart} |"
+        )
+    same = sum(1 for r in rows if abs(r["gain_pct"]) <= 1e-6)
+    lines.append("")
+    lines.append(f"{same} of {len(rows)} rows have equal optima (gain within 1e-6%); `compare.md` lists them all.")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="*", default=list(MODELS))
     parser.add_argument("--measure", action="store_true", help="per-layer shares from times measured here")
     parser.add_argument("--generated", action="store_true", help="also random DAGs of 2,000 nodes")
+    parser.add_argument("--no-charts", dest="charts", action="store_false", help="no plan charts in docs/")
     parser.add_argument("--tag", default="", help="suffix of the output files (compare-TAG.md)")
     parser.add_argument("--scenario", action="append", default=None, help="only scenarios whose label contains this")
     args = parser.parse_args(argv)
@@ -265,13 +310,15 @@ def main(argv: list[str] | None = None) -> int:
             for scenario in SCENARIOS:
                 if args.scenario and not any(key in scenario[0] for key in args.scenario):
                     continue
-                rows.append(_row(name, scenario, blocks, layers, variant))
+                rows.append(_row(name, scenario, blocks, layers, variant, chart=args.charts and not variant))
             print(json.dumps(rows[-1]), flush=True)
     gen = generated_rows(2000) if args.generated else []
     OUT.mkdir(parents=True, exist_ok=True)
     stem = f"compare-{args.tag}" if args.tag else "compare"
     (OUT / f"{stem}.json").write_text(json.dumps({"rows": rows, "generated": gen, "measure": args.measure}, indent=1))
     (OUT / f"{stem}.md").write_text(markdown(rows, gen))
+    if not args.tag:
+        (OUT / "readme.md").write_text(readme_table(rows))
     print(markdown(rows, gen))
     bad = [r for r in rows if r["dag_optimum"] > r["block_optimum"] * (1 + 1e-9) + 1e-12]
     return 1 if bad else 0

@@ -149,3 +149,12 @@ def test_a_privacy_set_changes_the_shipped_optimum_only_when_it_binds() -> None:
         assert not _breaches(bound, result.plan)
         assert result.objective >= free.objective - 1e-12
         assert math.isclose(result.objective, solve(bound, "dp", "latency", explain=False).objective, rel_tol=1e-9)
+
+
+def test_graph_instance_maps_a_private_block_to_every_layer_of_it() -> None:
+    from scission_opt.profiler.graph import _layer_constraints
+
+    blocks = [(0, 2), (3, 3), (4, 7)]
+    c = _layer_constraints(Constraints(privacy_set=frozenset({0, 2})), blocks)
+    assert c.privacy_set == frozenset({0, 1, 2, 4, 5, 6, 7})
+    assert _layer_constraints(Constraints(), blocks).privacy_set == frozenset()

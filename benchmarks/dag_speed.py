@@ -1,0 +1,175 @@
+"""DAG solver times on layer-level DAGs of the shipped models, 3 tiers, 1 to 3 systems per tier.
+
+    python benchmarks/dag_speed.py                        # NASNetMobile, InceptionV3, DenseNet121, DenseNet201
+    python benchmarks/dag_speed.py --models densenet201 --systems 3
+    python benchmarks/dag_speed.py --generated            # also random DAGs of 2,000 nodes (report only)
+
+The speed goals of the DAG work (issue 10): a proven latency optimum in under 1 s with
+``dag-mincut``, and a proven optimum with constraints in under 60 s with a MIP (``dag-cpsat``).
+For each model the layer-level DAG instance is built from ``instances/MODEL.json`` by
+``graph-instance`` (per-layer shares by parameter + output bytes). With S systems per tier the
+tier's shipped system is joined by S-1 *synthetic* variants: the same figures with every
+latency scaled by :data:`SPEED_FACTORS` (a faster and a slower machine of the same kind), with
+the shipped links copied to and from them; they exist to give the solvers a system choice, not
+to describe real hardware. Per case:
+
+* ``latency``: ``dag-mincut``, latency objective, the shipped constraints (none);
+* ``constrained``: ``dag-cpsat``, energy objective, the first 10% of the layers on trusted
+  systems and a deadline of 1.25x the latency optimum under the same privacy (a coupling
+  constraint, which the min cut cannot take).
+
+Writes ``benchmarks/results/dag/speed.json`` and ``speed.md``. Times are wall seconds of one
+call (the instance is built first, outside the timing), on whatever machine runs it; under load
+they are upper bounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from scission_opt import solve  # noqa: E402
+
+MODELS = ("nasnet_mobile", "inception_v3", "densenet121", "densenet201")
+#: Latency scale of the 2nd and 3rd system of a tier (synthetic variants of the shipped one).
+SPEED_FACTORS = (0.8, 1.25)
+PRIVATE_SHARE = 0.1
+DEADLINE_FACTOR = 1.25
+TIME_LIMIT_S = 120.0
+OUT = ROOT / "benchmarks" / "results" / "dag"
+
+
+def with_systems(instance, per_tier: int):  # type: ignore[no-untyped-def]
+    """``instance`` with ``per_tier - 1`` synthetic variants of every tier's system (and their links)."""
+    if per_tier == 1:
+        return instance
+    systems, renamed = list(instance.systems), {}
+    for s in instance.systems:
+        for k, factor in enumerate(SPEED_FACTORS[: per_tier - 1]):
+            name = f"{s.name}-x{factor:g}"
+            renamed.setdefault(s.name, []).append(name)
+            systems.append(
+                dataclasses.replace(
+                    s,
+                    name=name,
+                    latency_s=tuple(v * factor for v in s.latency_s),
+                    provenance=f"synthetic: {s.name} with every latency x{factor:g} (benchmarks/dag_speed.py)",
+                )
+            )
+    links = list(instance.links)
+    for link in instance.links:
+        for src in [link.source, *renamed.get(link.source, [])]:
+            for dst in [link.destination, *renamed.get(link.destination, [])]:
+                if (src, dst) != (link.source, link.destination):
+                    links.append(dataclasses.replace(link, source=src, destination=dst))
+    return instance.replace(systems=tuple(systems), links=tuple(links), name=f"{instance.name}-s{per_tier}")
+
+
+def constrained(instance):  # type: ignore[no-untyped-def]
+    """Privacy of the first 10% of the layers, and a deadline of 1.25x the fastest plan under it."""
+    c = instance.constraints
+    private = dataclasses.replace(c, privacy_nodes=max(1, int(PRIVATE_SHARE * instance.n_nodes)))
+    inst = instance.replace(constraints=private)
+    fastest = solve(inst, "dag-mincut", "latency", explain=False).objective
+    deadline = dataclasses.replace(private, deadline_s=DEADLINE_FACTOR * fastest)
+    return inst.replace(constraints=deadline)
+
+
+def _timed(instance, solver: str, objective: str) -> dict:  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    result = solve(instance, solver, objective, time_limit=TIME_LIMIT_S, explain=False)
+    wall = time.perf_counter() - start
+    return {
+        "solver": result.solver,
+        "objective": objective,
+        "status": result.status.value,
+        "value": result.objective,
+        "bound": result.bound,
+        "wall_s": wall,
+        "method": result.method,
+    }
+
+
+def model_rows(name: str, systems: tuple[int, ...]) -> list[dict]:
+    from benchmarks.dag_compare import layer_instance
+
+    _, layers = layer_instance(name, measure=False)
+    rows = []
+    for per_tier in systems:
+        inst = with_systems(layers, per_tier)
+        base = {"case": name, "nodes": inst.n_nodes, "systems_per_tier": per_tier}
+        rows.append({**base, "kind": "latency", **_timed(inst, "dag-mincut", "latency")})
+        print(json.dumps(rows[-1]), flush=True)
+        rows.append({**base, "kind": "constrained", **_timed(constrained(inst), "dag-cpsat", "energy")})
+        print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+def generated_rows(n: int, systems: tuple[int, ...]) -> list[dict]:
+    from benchmarks.dag_compare import generated
+
+    rows = []
+    for per_tier in systems:
+        inst = generated(n, per_tier, seed=per_tier)
+        base = {"case": inst.name, "nodes": n, "systems_per_tier": per_tier}
+        rows.append({**base, "kind": "latency", **_timed(inst, "dag-mincut", "latency")})
+        cons = inst.replace(
+            constraints=dataclasses.replace(
+                inst.constraints, privacy_nodes=n // 10, upload_limit_bytes=(400_000.0, None, None)
+            )
+        )
+        rows.append({**base, "kind": "constrained", **_timed(cons, "dag-cpsat", "energy")})
+        print(json.dumps(rows[-2:]), flush=True)
+    return rows
+
+
+def markdown(rows: list[dict], load: str) -> str:
+    lines = [
+        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, load average {load} "
+        "at the start (wall seconds of one call; under load they are upper bounds).",
+        "",
+        "| case | nodes | systems per tier | kind | solver | status | objective | wall s | goal |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        goal = 1.0 if r["kind"] == "latency" else 60.0
+        met = "met" if r["status"] == "optimal" and r["wall_s"] < goal else "missed"
+        lines.append(
+            f"| {r['case']} | {r['nodes']} | {r['systems_per_tier']} | {r['kind']} | {r['solver']} | {r['status']} "
+            f"| {r['value']:.6g} | {r['wall_s']:.2f} | < {goal:g} s: {met} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", nargs="*", default=list(MODELS))
+    parser.add_argument("--systems", nargs="*", type=int, default=[1, 2, 3], help="systems per tier (1-3)")
+    parser.add_argument("--generated", action="store_true", help="also random DAGs of 2,000 nodes")
+    parser.add_argument("--tag", default="", help="suffix of the output files (speed-TAG.md)")
+    args = parser.parse_args(argv)
+    load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
+    systems = tuple(args.systems)
+    rows = [r for name in args.models for r in model_rows(name, systems)]
+    if args.generated:
+        rows += generated_rows(2000, systems)
+    OUT.mkdir(parents=True, exist_ok=True)
+    stem = f"speed-{args.tag}" if args.tag else "speed"
+    (OUT / f"{stem}.json").write_text(json.dumps({"load_average": load, "rows": rows}, indent=1))
+    (OUT / f"{stem}.md").write_text(markdown(rows, load))
+    print(markdown(rows, load))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
