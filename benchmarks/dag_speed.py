@@ -55,7 +55,7 @@ def with_systems(instance, per_tier: int):  # type: ignore[no-untyped-def]
         return instance
     systems, renamed = list(instance.systems), {}
     for s in instance.systems:
-        for k, factor in enumerate(SPEED_FACTORS[: per_tier - 1]):
+        for factor in SPEED_FACTORS[: per_tier - 1]:
             name = f"{s.name}-x{factor:g}"
             renamed.setdefault(s.name, []).append(name)
             systems.append(
