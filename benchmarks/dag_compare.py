@@ -56,8 +56,12 @@ VARIANTS = ("", "private")
 DEVICE_SHARE = 0.3
 OUT = ROOT / "benchmarks" / "results" / "dag"
 DOCS = ROOT / "docs"
-#: Scenarios charted for each model, on the plain shipped instance: (label, file stem).
-CHARTED = (("latency", "latency"), ("latency, first 40% of layers private", "private40"))
+#: Scenarios charted for each model: (variant, label) -> file stem (docs/dag-MODEL-STEM.png).
+CHARTED = {
+    ("", "latency"): "latency",
+    ("private", "latency"): "shipped-private-latency",
+    ("", "latency, first 40% of layers private"): "private40",
+}
 
 
 _MODELS: dict[str, object] = {}
@@ -141,13 +145,13 @@ def _row(name: str, scenario: tuple, blocks, layers, variant: str = "", chart: b
         ),
     }
     row["dag_solver"] = dag.message or "dag-mincut"
-    stem = dict(CHARTED).get(label)
+    stem = CHARTED.get((variant, label))
     if chart and stem and dag.plan is not None:
         from benchmarks.dag_chart import plot_dag_plan
 
         path = DOCS / f"dag-{name}-{stem}.png"
         title = (
-            f"{name}, {label}: DAG optimum {dag.objective:.4g} s "
+            f"{variant + '/' if variant else ''}{name}, {label}: DAG optimum {dag.objective:.4g} s "
             f"(single-tensor-cut optimum {chain.objective:.4g} s, {row['gain_pct']:.1f}% better)"
         )
         plot_dag_plan(layers, dag.plan, path, title)
@@ -319,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
             for scenario in SCENARIOS:
                 if args.scenario and not any(key in scenario[0] for key in args.scenario):
                     continue
-                rows.append(_row(name, scenario, blocks, layers, variant, chart=args.charts and not variant))
+                rows.append(_row(name, scenario, blocks, layers, variant, chart=args.charts))
             print(json.dumps(rows[-1]), flush=True)
     gen = generated_rows(2000) if args.generated else []
     OUT.mkdir(parents=True, exist_ok=True)
