@@ -150,10 +150,12 @@ def _row(name: str, scenario: tuple, blocks, layers, variant: str = "", chart: b
         from benchmarks.dag_chart import plot_dag_plan
 
         path = DOCS / f"dag-{name}-{stem}.png"
-        title = (
-            f"{variant + '/' if variant else ''}{name}, {label}: DAG optimum {dag.objective:.4g} s "
-            f"(single-tensor-cut optimum {chain.objective:.4g} s, {row['gain_pct']:.1f}% better)"
+        versus = (
+            f"{row['gain_pct']:.1f}% better than the single-tensor-cut optimum {chain.objective:.4g}"
+            if row["gain_pct"] > 1e-6
+            else "equal to the single-tensor-cut optimum"
         )
+        title = f"{variant + '/' if variant else ''}{name}, {label}: DAG optimum {dag.objective:.4g} ({versus})"
         plot_dag_plan(layers, dag.plan, path, title)
         row["chart"] = str(path.relative_to(ROOT))
     return row
