@@ -50,6 +50,8 @@ SPEED_FACTORS = (0.8, 1.25)
 PRIVATE_SHARE = 0.1
 DEADLINE_SHARE = 0.5
 TIME_LIMIT_S = 120.0
+#: What the command line may change (``--time-limit``).
+LIMITS = {"time_limit_s": TIME_LIMIT_S}
 OUT = ROOT / "benchmarks" / "results" / "dag"
 
 
@@ -99,7 +101,7 @@ def constrained(instance):  # type: ignore[no-untyped-def]
 
 def _timed(instance, solver: str, objective: str) -> dict:  # type: ignore[no-untyped-def]
     start = time.perf_counter()
-    result = solve(instance, solver, objective, time_limit=TIME_LIMIT_S, explain=False)
+    result = solve(instance, solver, objective, time_limit=LIMITS["time_limit_s"], explain=False)
     wall = time.perf_counter() - start
     return {
         "solver": result.solver,
@@ -186,8 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--latency", action=argparse.BooleanOptionalAction, default=True, help="the latency rows")
     parser.add_argument("--tag", default="", help="suffix of the output files (speed-TAG.md)")
     args = parser.parse_args(argv)
-    global TIME_LIMIT_S
-    TIME_LIMIT_S = args.time_limit
+    LIMITS["time_limit_s"] = args.time_limit
     load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
     systems = tuple(args.systems)
     rows = [r for name in args.models for r in model_rows(name, systems, tuple(args.mip), args.latency)]
