@@ -16,8 +16,9 @@ to describe real hardware. Per case:
 
 * ``latency``: ``dag-mincut``, latency objective, the shipped constraints (none);
 * ``constrained``: ``dag-cpsat``, energy objective, the first 10% of the layers on trusted
-  systems and a deadline half-way between the fastest plan's latency and the least-energy plan's
-  (a coupling constraint, which the min cut cannot take, and which binds). With ``--mip
+  systems, a deadline half-way between the fastest plan's latency and the least-energy plan's,
+  and the edge's compute time at most half of what it is in the least-energy plan (coupling
+  constraints, which the min cut cannot take, and which bind: see :func:`constrained`). With ``--mip
   dag-cpsat dag-mincut`` the same cases also go through ``dag-mincut`` (what ``auto`` runs on a
   DAG): it solves the problem without the deadline and, as its plan breaks the deadline, hands
   ``dag-cpsat`` that plan as a hint and its optimum as a lower bound.
@@ -49,6 +50,7 @@ MODELS = ("nasnet_mobile", "inception_v3", "densenet121", "densenet201")
 SPEED_FACTORS = (0.8, 1.25)
 PRIVATE_SHARE = 0.1
 DEADLINE_SHARE = 0.5
+EDGE_SHARE = 0.5
 TIME_LIMIT_S = 120.0
 #: What the command line may change (``--time-limit``).
 LIMITS = {"time_limit_s": TIME_LIMIT_S}
@@ -82,11 +84,13 @@ def with_systems(instance, per_tier: int):  # type: ignore[no-untyped-def]
 
 
 def constrained(instance):  # type: ignore[no-untyped-def]
-    """Privacy of the first 10% of the layers, and a deadline that the energy optimum breaks.
+    """Privacy of the first 10% of the layers, a deadline and an edge compute limit that bind.
 
-    The deadline lies :data:`DEADLINE_SHARE` of the way from the fastest plan's latency to the
-    latency of the least-energy plan (both under the privacy constraint, by the min cut), so it
-    binds whenever the two differ (``deadline_binds`` in the row says whether they do).
+    Under the privacy constraint (both optima by the min cut): the deadline lies
+    :data:`DEADLINE_SHARE` of the way from the fastest plan's latency to the latency of the
+    least-energy plan, and the edge (tier 1) may compute at most :data:`EDGE_SHARE` of what it
+    computes in the least-energy plan. The least-energy plan breaks at least one of them whenever
+    the edge computes in it or it is slower than the fastest plan (``binds`` in the row).
     """
     from scission_opt.evaluate import evaluate
 
@@ -94,9 +98,17 @@ def constrained(instance):  # type: ignore[no-untyped-def]
     private = dataclasses.replace(c, privacy_nodes=max(1, int(PRIVATE_SHARE * instance.n_nodes)))
     inst = instance.replace(constraints=private)
     fastest = solve(inst, "dag-mincut", "latency", explain=False).objective
-    frugal = evaluate(inst, solve(inst, "dag-mincut", "energy", explain=False).plan).latency_s
-    deadline = dataclasses.replace(private, deadline_s=fastest + DEADLINE_SHARE * (frugal - fastest))
-    return inst.replace(constraints=deadline), frugal > fastest * (1 + 1e-9)
+    frugal_plan = solve(inst, "dag-mincut", "energy", explain=False).plan
+    frugal = evaluate(inst, frugal_plan)
+    limits = [None] * inst.n_tiers
+    limits[1] = EDGE_SHARE * frugal.compute_s[1]
+    tight = dataclasses.replace(
+        private,
+        deadline_s=fastest + DEADLINE_SHARE * (frugal.latency_s - fastest),
+        compute_time_limit_s=tuple(limits),
+    )
+    tight_inst = inst.replace(constraints=tight)
+    return tight_inst, not evaluate(tight_inst, frugal_plan).feasible
 
 
 def _timed(instance, solver: str, objective: str) -> dict:  # type: ignore[no-untyped-def]
@@ -130,7 +142,7 @@ def model_rows(
             print(json.dumps(rows[-1]), flush=True)
         cons, binds = constrained(inst)
         for mip in mips:
-            rows.append({**base, "kind": "constrained", "deadline_binds": binds, **_timed(cons, mip, "energy")})
+            rows.append({**base, "kind": "constrained", "binds": binds, **_timed(cons, mip, "energy")})
             print(json.dumps(rows[-1]), flush=True)
     return rows
 
