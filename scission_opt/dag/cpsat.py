@@ -69,18 +69,8 @@ class DagCPSAT:
         return None
 
     def solve(
-        self,
-        instance: Instance,
-        objective: Objective,
-        *,
-        top_k: int = 1,
-        time_limit: float | None = None,
-        hint: Plan | None = None,
-        lower_bound: float | None = None,
+        self, instance: Instance, objective: Objective, *, top_k: int = 1, time_limit: float | None = None
     ) -> SolveResult:
-        """Solve; ``hint`` (a plan, feasible or not) seeds the search, ``lower_bound`` (a proven bound
-        on the optimum, e.g. the min cut of the problem without its coupling constraints) cuts the
-        objective from below."""
         started = time.perf_counter()
         require_supported(self, instance, objective, top_k)
         budget = Budget(time_limit)
@@ -90,10 +80,6 @@ class DagCPSAT:
             if not origins:
                 continue
             model = _DagModel(instance, tuple(origins), terms)  # type: ignore[arg-type]
-            if hint is not None:
-                model.hint(hint)
-            if lower_bound is not None and math.isfinite(lower_bound):
-                model.at_least(lower_bound)
             group_plans, group_bound, group_proven = model.solve(top_k, budget)
             found += group_plans
             bound = min(bound, group_bound)
@@ -386,28 +372,13 @@ class _DagModel:
                 if coefs:
                     self.m.add(sum(c * var for c, var in coefs) <= zed)
             expr.append((1, zed))
-        self.objective_expr = sum(c * v for c, v in expr)
-        self.m.minimize(self.objective_expr)
+        self.m.minimize(sum(c * v for c, v in expr))
         # at most one z per node, one q per (tensor, hop), a hop per tier, a system per tier
         T = inst.n_tiers
         self.error = 0.5 * (inst.n_nodes + (inst.n_nodes + 1) * (T - 1) + 3 * T + 2) / self.scale
         self.error += (2 * inst.n_nodes + 2) / self.scale if w else 0.0  # rounding up inside the largest row
         if magnitude == 0:
             self.error = 0.0  # every cost is 0: nothing was rounded
-
-    # ---- hint and bound from outside -------------------------------------------------------------
-    def hint(self, plan: Plan) -> None:
-        """Hint ``plan``'s placement and systems (a partial hint: CP-SAT completes or repairs it)."""
-        index = self.instance.system_index
-        chosen = {index[name] for name in plan.systems if name is not None}
-        for (v, s), var in self.z.items():
-            self.m.add_hint(var, int(s in chosen and plan.tier_of_node(v) == self.tier_of[s]))
-        for s, var in self.y.items():
-            self.m.add_hint(var, int(s in chosen))
-
-    def at_least(self, lower_bound: float) -> None:
-        """The objective is at least ``lower_bound`` (lowered by the rounding error: never cuts a plan off)."""
-        self.m.add(self.objective_expr >= math.floor((lower_bound - self.error) * self.scale))
 
     # ---- solve and read back ------------------------------------------------------------------
     def solve(self, top_k: int, budget: Budget) -> tuple[list[tuple[float, Plan]], float, bool]:

@@ -123,17 +123,12 @@ class DagMinCut:
                     instance, objective, self.name, plans, status=Status.OPTIMAL, started=started, bound=result.bound
                 )
             why = "the cut's optimum breaks " + ", ".join(coupling)
-            # the cut's plan seeds CP-SAT and its proven optimum (of a relaxation) bounds it from below
-            hint = plans[0] if plans else None
-            lower = result.bound if result.status is Status.OPTIMAL else None
         else:
-            why, hint, lower = "a cut gives one plan", None, None
+            why = "a cut gives one plan"
         from .cpsat import DagCPSAT
 
         budget = Budget(time_limit)
-        result = DagCPSAT().solve(
-            instance, objective, top_k=top_k, time_limit=budget.remaining_or_none(), hint=hint, lower_bound=lower
-        )
+        result = DagCPSAT().solve(instance, objective, top_k=top_k, time_limit=budget.remaining_or_none())
         return replace(
             result, solver=self.name, message=f"{why}: solved by dag-cpsat", wall_time_s=time.perf_counter() - started
         )
