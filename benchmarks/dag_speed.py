@@ -39,11 +39,14 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from scission_opt import solve  # noqa: E402
+from scission_opt.instance import FORMAT, parse_instance  # noqa: E402
 
 MODELS = ("nasnet_mobile", "inception_v3", "densenet121", "densenet201")
 #: Latency scale of the 2nd and 3rd system of a tier (synthetic variants of the shipped one).
@@ -145,9 +148,68 @@ def model_rows(
     return rows
 
 
-def generated_rows(n: int, systems: tuple[int, ...], mips: tuple[str, ...] = ("dag-cpsat",)) -> list[dict]:
-    from benchmarks.dag_compare import generated
+def generated(n: int, systems: int, seed: int):  # type: ignore[no-untyped-def]
+    """A random layered DAG of ``n`` nodes (each node reads 1-3 of the previous 8), 3 tiers."""
+    rng = np.random.default_rng(seed)
+    nodes = []
+    size = 600_000.0
+    for v in range(n):
+        size = max(1000.0, size * rng.uniform(0.97, 1.02))
+        inputs = (
+            []
+            if v == 0
+            else sorted({int(v - 1)} | {int(u) for u in rng.integers(max(0, v - 8), v, rng.integers(0, 3))})
+        )
+        nodes.append(
+            {
+                "name": f"n{v}",
+                "layers": [v, v],
+                "inputs": inputs,
+                "output_bytes": float(int(size)),
+                "param_bytes": float(rng.integers(0, 200_000)),
+            }
+        )
+    tiers = ["device", "edge", "cloud"]
+    speed = {"device": 1.0, "edge": 0.2, "cloud": 0.05}
+    base = rng.uniform(1e-5, 2e-3, n)
+    sys_list = []
+    for t in tiers:
+        for k in range(systems):
+            sys_list.append(
+                {
+                    "name": f"{t}{k}",
+                    "tier": t,
+                    "latency_s": list(base * speed[t] * rng.uniform(0.7, 1.3)),
+                    "compute_w": 4.0,
+                    "idle_w": 1.0,
+                    "memory_bytes": 2e9,
+                }
+            )
+    links = [
+        {
+            "source": a["name"],
+            "destination": b["name"],
+            "latency_ms": float(rng.uniform(1, 30)),
+            "bandwidth_mbps": float(rng.uniform(10, 200)),
+            "tx_power_w": 1.5,
+        }
+        for a in sys_list
+        for b in sys_list
+        if tiers.index(a["tier"]) < tiers.index(b["tier"])
+    ]
+    data = {
+        "format": FORMAT,
+        "name": f"dag{n}-s{systems}-seed{seed}",
+        "provenance": "synthetic (benchmarks/dag_speed.py)",
+        "model": {"name": "synthetic", "input_bytes": 600_000.0, "nodes": nodes},
+        "tiers": tiers,
+        "systems": sys_list,
+        "links": links,
+    }
+    return parse_instance(data)
 
+
+def generated_rows(n: int, systems: tuple[int, ...], mips: tuple[str, ...] = ("dag-cpsat",)) -> list[dict]:
     rows = []
     for per_tier in systems:
         inst = generated(n, per_tier, seed=per_tier)
