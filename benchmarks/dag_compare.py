@@ -1,4 +1,4 @@
-"""DAG (multi-tensor cut) optimum against the block (single-tensor cut) optimum, and DAG solver times.
+"""DAG (multi-tensor cut) optimum against the block (single-tensor cut) optimum, with the DAG plan charts.
 
     python benchmarks/dag_compare.py                      # NASNetMobile, InceptionV3, DenseNet121
     python benchmarks/dag_compare.py --models densenet121 --measure   # per-layer timing (slow)

@@ -67,7 +67,7 @@ def test_dag_solvers_match_exhaustive_with_a_privacy_set(instance: Instance, nam
 def test_chain_solvers_match_exhaustive_with_a_privacy_set(instance: Instance, name: str) -> None:
     objective = get_objective(name)
     reference = solve(instance, "exhaustive", objective, explain=False)
-    for solver in ("dp", "cpsat", "dag-cpsat"):
+    for solver in ("dp", "cbc", "cpsat", "dag-cpsat"):
         _agree(reference, solve(instance, solver, objective, explain=False), instance)
 
 
