@@ -115,6 +115,8 @@ def check_constraints(c: Constraints) -> None:
     """Constraints on their own (what needs no instance): types, signs, percentages, disjoint tier sets."""
     base = "constraints"
     check_integer(c.privacy_nodes, f"{base}.privacy_nodes", "")
+    for node in sorted(c.privacy_set, key=str):
+        check_integer(node, f"{base}.privacy_set", "")
     _pairs(c.pins, f"{base}.pins")
     _pairs(c.bans, f"{base}.bans")
     for key in ("upload_limit_bytes", "compute_time_limit_s", "compute_time_limit_pct"):
@@ -265,6 +267,8 @@ def _check_constraint_refs(inst: Instance) -> None:
             source,
             f"{base}.privacy_nodes",
         )
+    if c.privacy_set and max(c.privacy_set) >= n:
+        _fail(f"node index must be < {n}, got {max(c.privacy_set)}", source, f"{base}.privacy_set")
     for key in ("pins", "bans"):
         for j, (node, tier) in enumerate(getattr(c, key)):
             if node >= n:

@@ -25,6 +25,7 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
     constraints = _drop_none(
         {
             "privacy_nodes": c.privacy_nodes or None,
+            "privacy_set": [inst.nodes[v].name for v in sorted(c.privacy_set)] or None,
             "pins": [{"node": nd, "tier": tiers[t]} for nd, t in c.pins] or None,
             "bans": [{"node": nd, "tier": tiers[t]} for nd, t in c.bans] or None,
             "allowed_systems": per_tier(tuple(list(a) if a is not None else None for a in c.allowed_systems)),

@@ -65,6 +65,7 @@ def _memory(instance: Instance, plan: Plan, f: Figures) -> Iterator[str]:
 
 
 def _privacy(instance: Instance, plan: Plan, f: Figures) -> Iterator[str]:
+    yield from _privacy_set(instance, plan)
     k = instance.constraints.privacy_nodes
     if not k:
         return
@@ -75,6 +76,15 @@ def _privacy(instance: Instance, plan: Plan, f: Figures) -> Iterator[str]:
         first = plan.nodes_on(t)[0]
         if first < k and not system.trusted:
             yield f"privacy: node {first} runs on untrusted {system.name}"
+
+
+def _privacy_set(instance: Instance, plan: Plan) -> Iterator[str]:
+    """Each named private node on a trusted system (the origin need not be trusted)."""
+    sidx = instance.system_index
+    for node in sorted(instance.constraints.privacy_set):
+        name = plan.systems[plan.tier_of_node(node)]
+        if name is not None and not instance.systems[sidx[name]].trusted:
+            yield f"privacy: node {node} ({instance.nodes[node].name}) runs on untrusted {name}"
 
 
 def _pins(instance: Instance, plan: Plan, f: Figures) -> Iterator[str]:

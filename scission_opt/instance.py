@@ -341,6 +341,25 @@ def _tier_set(f: Fields, key: str, tiers: tuple[str, ...]) -> frozenset[int]:
     return frozenset(out)
 
 
+def _node_set(f: Fields, key: str, nodes: _NodeIndex) -> frozenset[int]:
+    """Nodes named by name or by index (``"privacy_set": ["conv1", 4]``)."""
+    out = set()
+    for j, value in enumerate(f.array(key, [])):
+        where = f"{f.sub(key)}[{j}]"
+        if isinstance(value, str):
+            found = nodes.by_name(value)
+            if found is None:
+                f.fail(f"unknown node {quote(value)}", where)
+            else:
+                out.add(found)
+            continue
+        index = check_integer(value, where, f.source)
+        if index >= len(nodes.nodes):
+            f.fail(f"node index must be < {len(nodes.nodes)}, got {index}", where)
+        out.add(index)
+    return frozenset(out)
+
+
 def _parse_constraints(
     f: Fields | None, nodes: tuple[Node, ...], tiers: tuple[str, ...], systems: tuple[System, ...], source: str
 ) -> Constraints:
@@ -362,6 +381,7 @@ def _parse_constraints(
         source,
         "",
         privacy_nodes=privacy,
+        privacy_set=_node_set(f, "privacy_set", index),
         pins=_pairs(f, "pins", index, tiers),
         bans=_pairs(f, "bans", index, tiers),
         allowed_systems=tuple(allowed.get(t) for t in range(len(tiers))),

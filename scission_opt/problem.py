@@ -146,6 +146,9 @@ class Constraints:
     privacy_nodes
         The first ``privacy_nodes`` nodes must run on trusted systems (and the
         raw input must be born on a trusted system when it is >= 1).
+    privacy_set
+        Indices of nodes that must run on trusted systems, wherever they sit
+        in the topological order (a named set; the origin need not be trusted).
     pins, bans
         ``(node, tier)`` pairs: the node must (must not) run on that tier.
     allowed_systems, excluded_systems
@@ -165,6 +168,7 @@ class Constraints:
     """
 
     privacy_nodes: int = 0
+    privacy_set: frozenset[int] = frozenset()
     pins: tuple[tuple[int, int], ...] = ()
     bans: tuple[tuple[int, int], ...] = ()
     allowed_systems: tuple[tuple[str, ...] | None, ...] = ()
@@ -198,6 +202,7 @@ class Constraints:
             "excluded_systems",
             tuple(tuple(e or ()) for e in self.excluded_systems),
         )
+        _set(self, "privacy_set", frozenset(self.privacy_set))
         _set(self, "tiers_required", frozenset(self.tiers_required))
         _set(self, "tiers_forbidden", frozenset(self.tiers_forbidden))
         for key in (
@@ -222,7 +227,7 @@ class Constraints:
 #: Each user constraint group and the :class:`Constraints` fields it owns. The evaluator's
 #: table (:data:`scission_opt.checks.CHECKS`) checks the same groups under the same names.
 GROUP_FIELDS: dict[str, tuple[str, ...]] = {
-    "privacy": ("privacy_nodes",),
+    "privacy": ("privacy_nodes", "privacy_set"),
     "pins": ("pins",),
     "bans": ("bans",),
     "system_filters": ("allowed_systems", "excluded_systems"),

@@ -136,7 +136,8 @@ def _layer_constraints(c: Constraints, blocks: list[tuple[int, int]]) -> Constra
     privacy = blocks[c.privacy_nodes - 1][1] + 1 if c.privacy_nodes else 0
     pins = tuple((v, t) for i, t in c.pins for v in range(blocks[i][0], blocks[i][1] + 1))
     bans = tuple((v, t) for i, t in c.bans for v in range(blocks[i][0], blocks[i][1] + 1))
-    return dataclasses.replace(c, privacy_nodes=privacy, pins=pins, bans=bans)
+    private = frozenset(v for i in c.privacy_set for v in range(blocks[i][0], blocks[i][1] + 1))
+    return dataclasses.replace(c, privacy_nodes=privacy, privacy_set=private, pins=pins, bans=bans)
 
 
 def block_check(

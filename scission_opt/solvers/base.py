@@ -140,9 +140,11 @@ def allowed_nodes(instance: Instance) -> np.ndarray:
         ok[node, tier != t] = False
     for node, t in c.bans:
         ok[node, tier == t] = False
+    untrusted = np.array([not s.trusted for s in instance.systems])
     if c.privacy_nodes:
-        untrusted = np.array([not s.trusted for s in instance.systems])
         ok[: c.privacy_nodes, untrusted] = False
+    if c.privacy_set:  # a named set is a pin to the trusted systems
+        ok[np.ix_(np.array(sorted(c.privacy_set), dtype=int), untrusted)] = False
     return ok
 
 
