@@ -177,7 +177,9 @@ class _Search:
         inst = self.instance
         cells = inst.n_nodes * inst.n_systems**2
         if cells * DENSE_BYTES_PER_CELL > MODEL_MEMORY_BYTES:
-            self.messages.append(_too_big(f"{cells:.3g} node x system x system cells", cells * DENSE_BYTES_PER_CELL))
+            self.messages.append(
+                _too_big(f"dense arrays of {cells:.3g} node x system x system cells", cells * DENSE_BYTES_PER_CELL)
+            )
             raise OutOfTime
         if self.budget.remaining() < cells * BUILD_S_PER_CELL:
             self.messages.append(
@@ -342,7 +344,7 @@ class _Search:
 
 def _too_big(what: str, need: float) -> str:
     return (
-        f"a {what} would need about {need / 2**30:.1f} GiB, over the bound of {MODEL_MEMORY_BYTES / 2**30:g} GiB:"
+        f"the {what} would need about {need / 2**30:.1f} GiB, over the bound of {MODEL_MEMORY_BYTES / 2**30:g} GiB:"
         " not built (the dp solver proves chains of any size)"
     )
 
