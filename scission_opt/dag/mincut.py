@@ -39,7 +39,7 @@ from ..objectives import Objective, additive_value, is_additive
 from ..plan import Plan
 from ..result import SolveResult, Status
 from ..solvers.base import allowed_nodes, finish, require_supported, terms_by_origin
-from .cutgraph import SCALE_UNITS, cut_graph, min_labelling
+from .cutgraph import SCALE_UNITS, Cut, cut_graph, forcing_bounds
 from .model import structure
 
 if TYPE_CHECKING:
@@ -170,6 +170,7 @@ class _Search:
         self.counter = itertools.count()
         self.best: tuple[float, Plan] | None = None
         self.bound = math.inf  # lowest bound of any pruned or solved branch
+        self.cuts: dict[int, Cut] = {}  # one network per choice (by id), re-used by its branches
 
     def push(self, choice: _Choice, mask: np.ndarray | None = None, lower: float = -math.inf) -> None:
         if mask is None:
@@ -191,7 +192,7 @@ class _Search:
                 continue
             if self.budget.expired():
                 return True
-            labels, value_lb = _labelling(self.instance, choice, mask)
+            labels, value_lb = self.labelling(choice, mask)
             if labels is None or self.beaten(value_lb):
                 continue
             empty = [j for j in choice.must_use if not (labels == j).any()]
@@ -199,8 +200,7 @@ class _Search:
             value = additive_value(self.instance, plan, choice.terms)
             # (within the rounding tolerance: the bound below stays the branch's true lower bound)
             if empty and not (value <= value_lb + 2 * choice.error and evaluate(self.instance, plan).feasible):
-                for child in _branches(self.instance, mask, empty[0], len(choice.stops) - 1):
-                    self.push(choice, child, value_lb)
+                self.branch(choice, mask, empty[0], value_lb)
                 continue
             # either a plan with exactly these stops, or (dominance) a plan on fewer stops that
             # costs no more than any labelling of this branch: nothing here can beat it
@@ -210,21 +210,40 @@ class _Search:
         return False
 
 
-def _labelling(instance: Instance, choice: _Choice, mask: np.ndarray) -> tuple[np.ndarray | None, float]:
-    """The best labelling within ``mask`` and a lower bound on its cost; ``(None, inf)`` if none."""
-    n = mask.shape[0]
-    if len(choice.stops) == 1:  # every node on the origin
-        if not mask[:, 0].all():
+    def branch(self, choice: _Choice, mask: np.ndarray, stop: int, lower: float) -> None:
+        """Push the branches of "``stop`` runs a node", each with its forcing bound.
+
+        A branch whose bound (:func:`forcing_bounds`) cannot beat the incumbent is dropped
+        without a cut; the rest go best first by bound.
+        """
+        candidates, children = _branches(self.instance, mask, stop, len(choice.stops) - 1)
+        bounds = forcing_bounds(self.instance, choice.unary, choice.per_byte, mask, stop, candidates)
+        bounds = bounds + (choice.constant - choice.error)
+        for child, bound in zip(children, bounds):
+            bound = max(lower, float(bound))
+            if not self.beaten(bound):
+                self.push(choice, child, bound)
+
+    def labelling(self, choice: _Choice, mask: np.ndarray) -> tuple[np.ndarray | None, float]:
+        """The best labelling within ``mask`` and a lower bound on its cost; ``(None, inf)`` if none."""
+        n = mask.shape[0]
+        if len(choice.stops) == 1:  # every node on the origin
+            if not mask[:, 0].all():
+                return None, math.inf
+            return np.zeros(n, dtype=np.int64), choice.constant + float(choice.unary[:, 0].sum())
+        cut = self.cuts.get(id(choice))
+        if cut is None:
+            graph = cut_graph(self.instance, len(choice.stops) - 1)
+            cut = self.cuts[id(choice)] = Cut(
+                graph, choice.unary, choice.per_byte, self.instance.boundary_bytes, choice.scale
+            )
+        result = cut.solve(mask)
+        if not result.feasible:
             return None, math.inf
-        return np.zeros(n, dtype=np.int64), choice.constant + float(choice.unary[:, 0].sum())
-    graph = cut_graph(instance, len(choice.stops) - 1)
-    result = min_labelling(graph, choice.unary, mask, choice.per_byte, instance.boundary_bytes, choice.scale)
-    if not result.feasible:
-        return None, math.inf
-    return result.labels, choice.constant + result.cost_units / choice.scale - choice.error
+        return result.labels, choice.constant + result.cost_units / choice.scale - choice.error
 
 
-def _branches(instance: Instance, mask: np.ndarray, stop: int, last: int) -> list[np.ndarray]:
+def _branches(instance: Instance, mask: np.ndarray, stop: int, last: int) -> tuple[np.ndarray, list[np.ndarray]]:
     """Split "stop ``stop`` runs a node" by the first candidate on it: disjoint, together complete.
 
     Candidates are every node, except on the last stop, which runs a node exactly when it runs a
@@ -240,14 +259,14 @@ def _branches(instance: Instance, mask: np.ndarray, stop: int, last: int) -> lis
     else:
         candidates = np.arange(mask.shape[0])
     candidates = candidates[mask[candidates, stop]]
-    out = []
+    out: list[np.ndarray] = []
     for k, v in enumerate(candidates):
         child = mask.copy()
         child[candidates[:k], stop] = False
         child[v, :] = False
         child[v, stop] = True
         out.append(child)
-    return out
+    return candidates, out
 
 
 def _plan(instance: Instance, choice: _Choice, labels: np.ndarray) -> Plan:
