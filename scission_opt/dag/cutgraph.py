@@ -184,8 +184,12 @@ class Cut:
         self.fresh = False
         if rows.size:
             delta = d[rows, 1:] - d[rows, :-1]
-            self.flow.set_arcs_capacity(self.up[rows].ravel().astype(np.int32), np.maximum(delta, 0).ravel().astype(np.int64))
-            self.flow.set_arcs_capacity(self.down[rows].ravel().astype(np.int32), np.maximum(-delta, 0).ravel().astype(np.int64))
+            self.flow.set_arcs_capacity(
+                self.up[rows].ravel().astype(np.int32), np.maximum(delta, 0).ravel().astype(np.int64)
+            )
+            self.flow.set_arcs_capacity(
+                self.down[rows].ravel().astype(np.int32), np.maximum(-delta, 0).ravel().astype(np.int64)
+            )
             self.d[rows] = d[rows]
         status = self.flow.solve(SOURCE, SINK)
         if status != self.flow.OPTIMAL:
@@ -199,14 +203,17 @@ class Cut:
         return CutResult(labels, cost, bool(allowed[np.arange(n), labels].all()))
 
 
-#: Above this many nodes the ancestor sets (an ``n x n`` matrix) are not built; the forcing
+#: Above this many nodes the ancestor sets (an ``n x n`` float matrix, 50 MB at the limit) are not built; the forcing
 #: bound then keeps only its per-node and crossing terms.
-MAX_ANCESTRY_NODES = 4000
+MAX_ANCESTRY_NODES = 2500
 
 
 @lru_cache(maxsize=16)
 def ancestry(instance: Instance) -> np.ndarray | None:
-    """``anc[v, u]``: ``u`` is a proper ancestor of ``v`` (``None`` above :data:`MAX_ANCESTRY_NODES`)."""
+    """``anc[v, u]`` is 1.0 if ``u`` is a proper ancestor of ``v``, else 0.0.
+
+    ``None`` above :data:`MAX_ANCESTRY_NODES` nodes.
+    """
     n = instance.n_nodes
     if n > MAX_ANCESTRY_NODES:
         return None
@@ -215,7 +222,7 @@ def ancestry(instance: Instance) -> np.ndarray | None:
         for u in node.inputs:
             anc[v] |= anc[u]
             anc[v, u] = True
-    return anc
+    return anc.astype(float)
 
 
 @lru_cache(maxsize=16)
@@ -243,12 +250,13 @@ def forcing_bounds(
     """For each of ``nodes``, a lower bound on the cost (without constants) of its branch.
 
     ``nodes`` are the branching candidates in index order; the branch of ``v`` puts ``v`` on
-    ``stop`` and keeps the candidates before ``v`` off it (:func:`.mincut._branches`). Node
-    ``v`` on ``stop`` puts its ancestors on stops ``<= stop`` and its descendants on stops
-    ``>= stop`` (labels never decrease along an edge); every node costs at least its cheapest
-    label so allowed (an ancestor that is a candidate, being earlier, is below ``stop``). A path from the raw input (on stop 0) to ``v`` crosses each hop before
-    ``stop``, by a tensor no smaller than ``up[v]``; with the output returned (read on the last
-    stop), a path from ``v`` crosses each later hop by a tensor no smaller than ``down[v]``.
+    ``stop`` and keeps the candidates before ``v`` off it (:func:`.mincut._branch`). Node ``v``
+    on ``stop`` puts its ancestors on stops ``<= stop`` and its descendants on stops ``>= stop``
+    (labels never decrease along an edge); every node costs at least its cheapest label so
+    allowed (an ancestor that is a candidate, being earlier, is below ``stop``). A path from
+    the raw input (on stop 0) to ``v`` crosses each hop before ``stop``, by a tensor no smaller
+    than ``up[v]``; with the output returned (read on the last stop), a path from ``v`` crosses
+    each later hop by a tensor no smaller than ``down[v]``.
     Each term is a separate part of the cost, so their sum is a bound (formulations/dag.md).
     """
     nodes = np.asarray(nodes, dtype=np.int64)
@@ -261,7 +269,7 @@ def forcing_bounds(
     # ancestors come earlier in index order: those among ``nodes`` are kept off ``stop`` too
     low = cost[:, : stop + 1].min(axis=1)
     below = cost[:, :stop].min(axis=1) if stop else np.full(cost.shape[0], np.inf)
-    excess_low = np.where(np.isin(np.arange(cost.shape[0]), nodes), below, low) - free  # >= 0, may be inf
+    excess_low = np.where(_member(cost.shape[0], nodes), below, low) - free  # >= 0, may be inf
     excess_high = cost[:, stop:].min(axis=1) - free
     bound = free.sum() + (cost[nodes, stop] - free[nodes])
     anc = ancestry(instance)
@@ -274,8 +282,16 @@ def forcing_bounds(
     return bound
 
 
+def _member(n: int, nodes: np.ndarray) -> np.ndarray:
+    out = np.zeros(n, dtype=bool)
+    out[nodes] = True
+    return out
+
+
 def _sum_over(rows: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """``rows @ values`` for a boolean ``rows`` and non-negative ``values`` that may be infinite."""
+    """``rows @ values`` for 0/1 ``rows`` and non-negative ``values`` that may be infinite."""
     finite = np.isfinite(values)
-    out = rows.astype(float) @ np.where(finite, values, 0.0)
-    return np.where(rows[:, ~finite].any(axis=1), np.inf, out)
+    out = rows @ np.where(finite, values, 0.0)
+    if finite.all():
+        return out
+    return np.where(rows @ (~finite).astype(float) > 0, np.inf, out)

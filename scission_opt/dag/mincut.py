@@ -209,20 +209,22 @@ class _Search:
                 self.best = (value, plan)
         return False
 
-
     def branch(self, choice: _Choice, mask: np.ndarray, stop: int, lower: float) -> None:
         """Push the branches of "``stop`` runs a node", each with its forcing bound.
 
         A branch whose bound (:func:`forcing_bounds`) cannot beat the incumbent is dropped
         without a cut; the rest go best first by bound.
         """
-        candidates, children = _branches(self.instance, mask, stop, len(choice.stops) - 1)
+        candidates = _candidates(self.instance, mask, stop, len(choice.stops) - 1)
         bounds = forcing_bounds(self.instance, choice.unary, choice.per_byte, mask, stop, candidates)
-        bounds = bounds + (choice.constant - choice.error)
-        for child, bound in zip(children, bounds):
-            bound = max(lower, float(bound))
-            if not self.beaten(bound):
-                self.push(choice, child, bound)
+        bounds = np.maximum(bounds + (choice.constant - choice.error), lower)
+        keep = np.ones(bounds.size, dtype=bool)
+        if self.best is not None:
+            keep = bounds < self.best[0]
+            if not keep.all():
+                self.bound = min(self.bound, float(bounds[~keep].min()))
+        for k in np.flatnonzero(keep):
+            self.push(choice, _branch(mask, candidates, int(k), stop), float(bounds[k]))
 
     def labelling(self, choice: _Choice, mask: np.ndarray) -> tuple[np.ndarray | None, float]:
         """The best labelling within ``mask`` and a lower bound on its cost; ``(None, inf)`` if none."""
@@ -243,8 +245,8 @@ class _Search:
         return result.labels, choice.constant + result.cost_units / choice.scale - choice.error
 
 
-def _branches(instance: Instance, mask: np.ndarray, stop: int, last: int) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Split "stop ``stop`` runs a node" by the first candidate on it: disjoint, together complete.
+def _candidates(instance: Instance, mask: np.ndarray, stop: int, last: int) -> np.ndarray:
+    """The nodes that split "stop ``stop`` runs a node", in index order (see :func:`_branch`).
 
     Candidates are every node, except on the last stop, which runs a node exactly when it runs a
     model output (every node reaches an output, and a node's readers sit on stops no earlier),
@@ -258,15 +260,19 @@ def _branches(instance: Instance, mask: np.ndarray, stop: int, last: int) -> tup
         candidates = np.array(dag.consumers[0], dtype=np.int64)
     else:
         candidates = np.arange(mask.shape[0])
-    candidates = candidates[mask[candidates, stop]]
-    out: list[np.ndarray] = []
-    for k, v in enumerate(candidates):
-        child = mask.copy()
-        child[candidates[:k], stop] = False
-        child[v, :] = False
-        child[v, stop] = True
-        out.append(child)
-    return candidates, out
+    return candidates[mask[candidates, stop]]
+
+
+def _branch(mask: np.ndarray, candidates: np.ndarray, k: int, stop: int) -> np.ndarray:
+    """Branch ``k`` of the split by the first candidate on ``stop``: disjoint, together complete.
+
+    Candidate ``k`` is on ``stop`` and the candidates before it are kept off it.
+    """
+    child = mask.copy()
+    child[candidates[:k], stop] = False
+    child[candidates[k], :] = False
+    child[candidates[k], stop] = True
+    return child
 
 
 def _plan(instance: Instance, choice: _Choice, labels: np.ndarray) -> Plan:
