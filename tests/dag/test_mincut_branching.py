@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 
 import numpy as np
 import pytest
@@ -26,7 +27,8 @@ from scission_opt.objectives import get_objective
 from scission_opt.solvers.base import allowed_nodes, terms_by_origin
 from tests.dag.strategies import dags
 
-SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+EXAMPLES = int(os.environ.get("SCISSION_FUZZ_EXAMPLES", "30"))
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _all_labellings(instance: Instance, m: int) -> np.ndarray:
