@@ -135,7 +135,31 @@ def min_labelling(
     ``unary`` is ``(n, m + 1)`` real costs, ``allowed`` its feasibility mask, ``per_byte`` the
     ``(m,)`` weights ``w_k``; costs are multiplied by ``scale`` and rounded to integers.
     """
-    return Cut(graph, unary, per_byte, beta, scale).solve(allowed)
+    from ortools.graph.python import max_flow
+
+    n, m = unary.shape[0], graph.m
+    d = np.where(allowed, np.rint(np.where(allowed, unary, 0.0) * scale), FORBIDDEN).astype(np.int64)
+    delta = d[:, 1:] - d[:, :-1]  # (n, m)
+    yv = (2 + np.arange(n)[:, None] * m + np.arange(m)[None, :]).ravel()
+    delta = delta.ravel()
+    pos, neg = delta > 0, delta < 0
+    byte_cap = np.rint(per_byte[graph.byte_hop] * beta[graph.byte_tensor] * scale).astype(np.int64)
+    tails = np.concatenate([graph.inf_tail, graph.byte_tail, np.full(pos.sum(), SOURCE), yv[neg]])
+    heads = np.concatenate([graph.inf_head, graph.byte_head, yv[pos], np.full(neg.sum(), SINK)])
+    caps = np.concatenate([np.full(graph.inf_tail.size, INF_CAP), byte_cap, delta[pos], -delta[neg]])
+    keep = caps > 0
+    flow = max_flow.SimpleMaxFlow()
+    flow.add_arcs_with_capacity(tails[keep].astype(np.int64), heads[keep].astype(np.int64), caps[keep].astype(np.int64))
+    flow.add_arc_with_capacity(SOURCE, SINK, 0)  # both terminals exist even without arcs
+    status = flow.solve(SOURCE, SINK)
+    if status != flow.OPTIMAL:
+        raise RuntimeError(f"max flow failed: {status}")
+    source_side = np.zeros(graph.n_vertices, dtype=bool)
+    source_side[np.asarray(flow.get_source_side_min_cut(), dtype=np.int64)] = True
+    y = ~source_side[yv].reshape(n, m)
+    labels = y.sum(axis=1)
+    cost = int(d[:, 0].sum()) + int(delta[neg].sum()) + int(flow.optimal_flow())
+    return CutResult(labels, cost, bool(allowed[np.arange(n), labels].all()))
 
 
 class Cut:
@@ -274,7 +298,7 @@ def forcing_bounds(
     bound = free.sum() + (cost[nodes, stop] - free[nodes])
     anc = ancestry(instance)
     if anc is not None:
-        bound = bound + _sum_over(anc[nodes], excess_low) + _sum_over(anc[:, nodes].T, excess_high)
+        bound = bound + _sum_over(anc, excess_low)[nodes] + _sum_over(anc.T, excess_high)[nodes]
     up, down = path_bytes(instance)
     bound = bound + float(per_byte[:stop].sum()) * up[nodes]
     if instance.return_output:

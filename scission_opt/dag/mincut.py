@@ -39,7 +39,7 @@ from ..objectives import Objective, additive_value, is_additive
 from ..plan import Plan
 from ..result import SolveResult, Status
 from ..solvers.base import allowed_nodes, finish, require_supported, terms_by_origin
-from .cutgraph import SCALE_UNITS, Cut, cut_graph, forcing_bounds
+from .cutgraph import SCALE_UNITS, Cut, cut_graph, forcing_bounds, min_labelling
 from .model import structure
 
 if TYPE_CHECKING:
@@ -170,7 +170,8 @@ class _Search:
         self.counter = itertools.count()
         self.best: tuple[float, Plan] | None = None
         self.bound = math.inf  # lowest bound of any pruned or solved branch
-        self.cuts: dict[int, Cut] = {}  # one network per choice (by id), re-used by its branches
+        self.cuts: dict[int, Cut] = {}  # one network per branched choice (by id), re-used by its branches
+        self.once: set[int] = set()  # choices cut once
 
     def push(self, choice: _Choice, mask: np.ndarray | None = None, lower: float = -math.inf) -> None:
         if mask is None:
@@ -233,13 +234,17 @@ class _Search:
             if not mask[:, 0].all():
                 return None, math.inf
             return np.zeros(n, dtype=np.int64), choice.constant + float(choice.unary[:, 0].sum())
+        graph = cut_graph(self.instance, len(choice.stops) - 1)
+        beta = self.instance.boundary_bytes
         cut = self.cuts.get(id(choice))
-        if cut is None:
-            graph = cut_graph(self.instance, len(choice.stops) - 1)
-            cut = self.cuts[id(choice)] = Cut(
-                graph, choice.unary, choice.per_byte, self.instance.boundary_bytes, choice.scale
-            )
-        result = cut.solve(mask)
+        if cut is not None:
+            result = cut.solve(mask)
+        elif id(choice) in self.once:  # branched: one network for the rest of its cuts
+            cut = self.cuts[id(choice)] = Cut(graph, choice.unary, choice.per_byte, beta, choice.scale)
+            result = cut.solve(mask)
+        else:  # most choices are cut once: a network without the zero arcs is faster
+            self.once.add(id(choice))
+            result = min_labelling(graph, choice.unary, mask, choice.per_byte, beta, choice.scale)
         if not result.feasible:
             return None, math.inf
         return result.labels, choice.constant + result.cost_units / choice.scale - choice.error
