@@ -10,7 +10,11 @@ node -> stop labelling is one s-t minimum cut on Ishikawa's layered graph
   choice whose best labelling leaves a required stop ``j`` empty is split by the first node
   (in index order) on ``j``: node ``v`` forced onto ``j``, nodes before ``v`` kept off it.
   The branches are disjoint, cover every labelling with ``j`` used, and each is again one
-  cut; branches whose bound cannot beat the incumbent are dropped. No branching is needed when
+  cut; branches whose bound cannot beat the incumbent are dropped, first by a forcing bound
+  computed for all of them at once (:func:`.cutgraph.forcing_bounds`: ``v``'s ancestors below
+  ``j``, its descendants on or after it, a tensor on every hop of a path through it), then by
+  their cut value. A branched choice re-uses one max-flow network (:class:`.cutgraph.Cut`).
+  No branching is needed when
   the labelling, scored as the plan it is (on the stops it uses), costs no more than the cut's
   bound: that plan is then at least as good as anything in the branch (dominance), which is
   the usual case when a relay through an empty tier is no cheaper than the direct hop.
@@ -170,8 +174,10 @@ class _Search:
         self.counter = itertools.count()
         self.best: tuple[float, Plan] | None = None
         self.bound = math.inf  # lowest bound of any pruned or solved branch
-        self.cuts: dict[int, Cut] = {}  # one network per branched choice (by id), re-used by its branches
-        self.once: set[int] = set()  # choices cut once
+        # one network per branched choice, re-used by its branches; by id, the choice kept alive
+        # with it so that no other choice can take its id
+        self.cuts: dict[int, tuple[_Choice, Cut]] = {}
+        self.once: dict[int, _Choice] = {}  # choices cut once
 
     def push(self, choice: _Choice, mask: np.ndarray | None = None, lower: float = -math.inf) -> None:
         if mask is None:
@@ -236,14 +242,14 @@ class _Search:
             return np.zeros(n, dtype=np.int64), choice.constant + float(choice.unary[:, 0].sum())
         graph = cut_graph(self.instance, len(choice.stops) - 1)
         beta = self.instance.boundary_bytes
-        cut = self.cuts.get(id(choice))
-        if cut is not None:
-            result = cut.solve(mask)
+        if id(choice) in self.cuts:
+            result = self.cuts[id(choice)][1].solve(mask)
         elif id(choice) in self.once:  # branched: one network for the rest of its cuts
-            cut = self.cuts[id(choice)] = Cut(graph, choice.unary, choice.per_byte, beta, choice.scale)
+            cut = Cut(graph, choice.unary, choice.per_byte, beta, choice.scale)
+            self.cuts[id(choice)] = (choice, cut)
             result = cut.solve(mask)
         else:  # most choices are cut once: a network without the zero arcs is faster
-            self.once.add(id(choice))
+            self.once[id(choice)] = choice
             result = min_labelling(graph, choice.unary, mask, choice.per_byte, beta, choice.scale)
         if not result.feasible:
             return None, math.inf
