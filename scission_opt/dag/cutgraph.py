@@ -160,3 +160,162 @@ def min_labelling(
     labels = y.sum(axis=1)
     cost = int(d[:, 0].sum()) + int(delta[neg].sum()) + int(flow.optimal_flow())
     return CutResult(labels, cost, bool(allowed[np.arange(n), labels].all()))
+
+
+class Cut:
+    """One choice's max-flow network, built once; each :meth:`solve` changes only the rows it must.
+
+    Every ``y[v,k]`` has an arc from the source and one to the sink, whose capacities carry node
+    ``v``'s cost differences (one of them zero); a new mask re-sets the capacities of the nodes
+    whose masked costs changed (a branch changes one or two), the rest of the network stays.
+    Mutable on purpose (a cache inside one search); not shared between threads.
+    """
+
+    def __init__(
+        self, graph: CutGraph, unary: np.ndarray, per_byte: np.ndarray, beta: np.ndarray, scale: float
+    ) -> None:
+        from ortools.graph.python import max_flow
+
+        n, m = unary.shape[0], graph.m
+        self.graph = graph
+        self.unary = np.rint(np.asarray(unary, dtype=float) * scale)
+        self.yv = (2 + np.arange(n)[:, None] * m + np.arange(m)[None, :]).astype(np.int64)  # (n, m)
+        byte_cap = np.rint(per_byte[graph.byte_hop] * beta[graph.byte_tensor] * scale).astype(np.int64)
+        keep = byte_cap > 0
+        tails = np.concatenate([graph.inf_tail, graph.byte_tail[keep]])
+        heads = np.concatenate([graph.inf_head, graph.byte_head[keep]])
+        caps = np.concatenate([np.full(graph.inf_tail.size, INF_CAP, dtype=np.int64), byte_cap[keep]])
+        self.flow = max_flow.SimpleMaxFlow()
+        if tails.size:
+            self.flow.add_arcs_with_capacity(tails, heads, caps)
+        first = self.flow.add_arc_with_capacity(SOURCE, SINK, 0)  # both terminals exist even without arcs
+        ys = self.yv.ravel()
+        zeros = np.zeros(ys.size, dtype=np.int64)
+        self.flow.add_arcs_with_capacity(np.full(ys.size, SOURCE, dtype=np.int64), ys, zeros)
+        self.flow.add_arcs_with_capacity(ys, np.full(ys.size, SINK, dtype=np.int64), zeros)
+        self.up = (first + 1 + np.arange(ys.size, dtype=np.int64)).reshape(n, m)  # source -> y[v,k]
+        self.down = self.up + ys.size  # y[v,k] -> sink
+        self.d = np.zeros((n, m + 1), dtype=np.int64)
+        self.fresh = True
+
+    def _costs(self, allowed: np.ndarray) -> np.ndarray:
+        return np.where(allowed, np.where(allowed, self.unary, 0.0), FORBIDDEN).astype(np.int64)
+
+    def solve(self, allowed: np.ndarray) -> CutResult:
+        """The minimum labelling with the labels ``allowed`` (an ``(n, m + 1)`` mask)."""
+        d = self._costs(allowed)
+        rows = np.arange(d.shape[0]) if self.fresh else np.flatnonzero((d != self.d).any(axis=1))
+        self.fresh = False
+        if rows.size:
+            delta = d[rows, 1:] - d[rows, :-1]
+            self.flow.set_arcs_capacity(
+                self.up[rows].ravel().astype(np.int32), np.maximum(delta, 0).ravel().astype(np.int64)
+            )
+            self.flow.set_arcs_capacity(
+                self.down[rows].ravel().astype(np.int32), np.maximum(-delta, 0).ravel().astype(np.int64)
+            )
+            self.d[rows] = d[rows]
+        status = self.flow.solve(SOURCE, SINK)
+        if status != self.flow.OPTIMAL:
+            raise RuntimeError(f"max flow failed: {status}")
+        source_side = np.zeros(self.graph.n_vertices, dtype=bool)
+        source_side[np.asarray(self.flow.get_source_side_min_cut(), dtype=np.int64)] = True
+        n = d.shape[0]
+        labels = (~source_side[self.yv]).sum(axis=1)
+        delta = d[:, 1:] - d[:, :-1]
+        cost = int(d[:, 0].sum()) + int(delta[delta < 0].sum()) + int(self.flow.optimal_flow())
+        return CutResult(labels, cost, bool(allowed[np.arange(n), labels].all()))
+
+
+#: Above this many nodes the ancestor sets (an ``n x n`` float matrix, 50 MB at the limit) are not built; the forcing
+#: bound then keeps only its per-node and crossing terms.
+MAX_ANCESTRY_NODES = 2500
+
+
+@lru_cache(maxsize=16)
+def ancestry(instance: Instance) -> np.ndarray | None:
+    """``anc[v, u]`` is 1.0 if ``u`` is a proper ancestor of ``v``, else 0.0.
+
+    ``None`` above :data:`MAX_ANCESTRY_NODES` nodes.
+    """
+    n = instance.n_nodes
+    if n > MAX_ANCESTRY_NODES:
+        return None
+    anc = np.zeros((n, n), dtype=bool)
+    for v, node in enumerate(instance.nodes):  # index order is topological
+        for u in node.inputs:
+            anc[v] |= anc[u]
+            anc[v, u] = True
+    return anc.astype(float)
+
+
+@lru_cache(maxsize=16)
+def path_bytes(instance: Instance) -> tuple[np.ndarray, np.ndarray]:
+    """Per node, the smallest tensor on any path to it from the raw input, and from it to an output.
+
+    ``up[v]`` is the least size among the raw input (when ``v`` reads it) and its ancestors'
+    outputs; ``down[v]`` the least among its own output and its descendants' outputs.
+    """
+    beta = np.asarray(instance.boundary_bytes, dtype=float)
+    n = instance.n_nodes
+    up = np.full(n, np.inf)
+    for v, node in enumerate(instance.nodes):
+        up[v] = min((min(beta[u + 1], up[u]) for u in node.inputs), default=beta[0])
+    down = beta[1:].copy()
+    for b in range(n, 0, -1):  # reverse topological: every reader of v's output is later
+        for c in structure(instance).consumers[b]:
+            down[b - 1] = min(down[b - 1], down[c])
+    return up, down
+
+
+def forcing_bounds(
+    instance: Instance, unary: np.ndarray, per_byte: np.ndarray, allowed: np.ndarray, stop: int, nodes: np.ndarray
+) -> np.ndarray:
+    """For each of ``nodes``, a lower bound on the cost (without constants) of its branch.
+
+    ``nodes`` are the branching candidates in index order; the branch of ``v`` puts ``v`` on
+    ``stop`` and keeps the candidates before ``v`` off it (:func:`.mincut._branch`). Node ``v``
+    on ``stop`` puts its ancestors on stops ``<= stop`` and its descendants on stops ``>= stop``
+    (labels never decrease along an edge); every node costs at least its cheapest label so
+    allowed (an ancestor that is a candidate, being earlier, is below ``stop``). A path from
+    the raw input (on stop 0) to ``v`` crosses each hop before ``stop``, by a tensor no smaller
+    than ``up[v]``; with the output returned (read on the last stop), a path from ``v`` crosses
+    each later hop by a tensor no smaller than ``down[v]``.
+    Each term is a separate part of the cost, so their sum is a bound (formulations/dag.md).
+    """
+    nodes = np.asarray(nodes, dtype=np.int64)
+    if (per_byte < 0).any():
+        return np.full(nodes.size, -np.inf)
+    cost = np.where(allowed, unary, np.inf)
+    free = cost.min(axis=1)
+    if not np.isfinite(free).all():
+        return np.full(nodes.size, np.inf)  # some node has no label at all
+    # ancestors come earlier in index order: those among ``nodes`` are kept off ``stop`` too
+    low = cost[:, : stop + 1].min(axis=1)
+    below = cost[:, :stop].min(axis=1) if stop else np.full(cost.shape[0], np.inf)
+    excess_low = np.where(_member(cost.shape[0], nodes), below, low) - free  # >= 0, may be inf
+    excess_high = cost[:, stop:].min(axis=1) - free
+    bound = free.sum() + (cost[nodes, stop] - free[nodes])
+    anc = ancestry(instance)
+    if anc is not None:
+        bound = bound + _sum_over(anc, excess_low)[nodes] + _sum_over(anc.T, excess_high)[nodes]
+    up, down = path_bytes(instance)
+    bound = bound + float(per_byte[:stop].sum()) * up[nodes]
+    if instance.return_output:
+        bound = bound + float(per_byte[stop:].sum()) * down[nodes]
+    return bound
+
+
+def _member(n: int, nodes: np.ndarray) -> np.ndarray:
+    out = np.zeros(n, dtype=bool)
+    out[nodes] = True
+    return out
+
+
+def _sum_over(rows: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``rows @ values`` for 0/1 ``rows`` and non-negative ``values`` that may be infinite."""
+    finite = np.isfinite(values)
+    out = rows @ np.where(finite, values, 0.0)
+    if finite.all():
+        return out
+    return np.where(rows @ (~finite).astype(float) > 0, np.inf, out)

@@ -10,7 +10,11 @@ node -> stop labelling is one s-t minimum cut on Ishikawa's layered graph
   choice whose best labelling leaves a required stop ``j`` empty is split by the first node
   (in index order) on ``j``: node ``v`` forced onto ``j``, nodes before ``v`` kept off it.
   The branches are disjoint, cover every labelling with ``j`` used, and each is again one
-  cut; branches whose bound cannot beat the incumbent are dropped. No branching is needed when
+  cut; branches whose bound cannot beat the incumbent are dropped, first by a forcing bound
+  computed for all of them at once (:func:`.cutgraph.forcing_bounds`: ``v``'s ancestors below
+  ``j``, its descendants on or after it, a tensor on every hop of a path through it), then by
+  their cut value. A branched choice re-uses one max-flow network (:class:`.cutgraph.Cut`).
+  No branching is needed when
   the labelling, scored as the plan it is (on the stops it uses), costs no more than the cut's
   bound: that plan is then at least as good as anything in the branch (dominance), which is
   the usual case when a relay through an empty tier is no cheaper than the direct hop.
@@ -39,7 +43,7 @@ from ..objectives import Objective, additive_value, is_additive
 from ..plan import Plan
 from ..result import SolveResult, Status
 from ..solvers.base import allowed_nodes, finish, require_supported, terms_by_origin
-from .cutgraph import SCALE_UNITS, cut_graph, min_labelling
+from .cutgraph import SCALE_UNITS, Cut, cut_graph, forcing_bounds, min_labelling
 from .model import structure
 
 if TYPE_CHECKING:
@@ -170,6 +174,10 @@ class _Search:
         self.counter = itertools.count()
         self.best: tuple[float, Plan] | None = None
         self.bound = math.inf  # lowest bound of any pruned or solved branch
+        # one network per branched choice, re-used by its branches; by id, the choice kept alive
+        # with it so that no other choice can take its id
+        self.cuts: dict[int, tuple[_Choice, Cut]] = {}
+        self.once: dict[int, _Choice] = {}  # choices cut once
 
     def push(self, choice: _Choice, mask: np.ndarray | None = None, lower: float = -math.inf) -> None:
         if mask is None:
@@ -191,7 +199,7 @@ class _Search:
                 continue
             if self.budget.expired():
                 return True
-            labels, value_lb = _labelling(self.instance, choice, mask)
+            labels, value_lb = self.labelling(choice, mask)
             if labels is None or self.beaten(value_lb):
                 continue
             empty = [j for j in choice.must_use if not (labels == j).any()]
@@ -199,8 +207,7 @@ class _Search:
             value = additive_value(self.instance, plan, choice.terms)
             # (within the rounding tolerance: the bound below stays the branch's true lower bound)
             if empty and not (value <= value_lb + 2 * choice.error and evaluate(self.instance, plan).feasible):
-                for child in _branches(self.instance, mask, empty[0], len(choice.stops) - 1):
-                    self.push(choice, child, value_lb)
+                self.branch(choice, mask, empty[0], value_lb)
                 continue
             # either a plan with exactly these stops, or (dominance) a plan on fewer stops that
             # costs no more than any labelling of this branch: nothing here can beat it
@@ -209,23 +216,48 @@ class _Search:
                 self.best = (value, plan)
         return False
 
+    def branch(self, choice: _Choice, mask: np.ndarray, stop: int, lower: float) -> None:
+        """Push the branches of "``stop`` runs a node", each with its forcing bound.
 
-def _labelling(instance: Instance, choice: _Choice, mask: np.ndarray) -> tuple[np.ndarray | None, float]:
-    """The best labelling within ``mask`` and a lower bound on its cost; ``(None, inf)`` if none."""
-    n = mask.shape[0]
-    if len(choice.stops) == 1:  # every node on the origin
-        if not mask[:, 0].all():
+        A branch whose bound (:func:`forcing_bounds`) cannot beat the incumbent is dropped
+        without a cut; the rest go best first by bound.
+        """
+        candidates = _candidates(self.instance, mask, stop, len(choice.stops) - 1)
+        bounds = forcing_bounds(self.instance, choice.unary, choice.per_byte, mask, stop, candidates)
+        bounds = np.maximum(bounds + (choice.constant - choice.error), lower)
+        keep = np.ones(bounds.size, dtype=bool)
+        if self.best is not None:
+            keep = bounds < self.best[0]
+            if not keep.all():
+                self.bound = min(self.bound, float(bounds[~keep].min()))
+        for k in np.flatnonzero(keep):
+            self.push(choice, _branch(mask, candidates, int(k), stop), float(bounds[k]))
+
+    def labelling(self, choice: _Choice, mask: np.ndarray) -> tuple[np.ndarray | None, float]:
+        """The best labelling within ``mask`` and a lower bound on its cost; ``(None, inf)`` if none."""
+        n = mask.shape[0]
+        if len(choice.stops) == 1:  # every node on the origin
+            if not mask[:, 0].all():
+                return None, math.inf
+            return np.zeros(n, dtype=np.int64), choice.constant + float(choice.unary[:, 0].sum())
+        graph = cut_graph(self.instance, len(choice.stops) - 1)
+        beta = self.instance.boundary_bytes
+        if id(choice) in self.cuts:
+            result = self.cuts[id(choice)][1].solve(mask)
+        elif id(choice) in self.once:  # branched: one network for the rest of its cuts
+            cut = Cut(graph, choice.unary, choice.per_byte, beta, choice.scale)
+            self.cuts[id(choice)] = (choice, cut)
+            result = cut.solve(mask)
+        else:  # most choices are cut once: a network without the zero arcs is faster
+            self.once[id(choice)] = choice
+            result = min_labelling(graph, choice.unary, mask, choice.per_byte, beta, choice.scale)
+        if not result.feasible:
             return None, math.inf
-        return np.zeros(n, dtype=np.int64), choice.constant + float(choice.unary[:, 0].sum())
-    graph = cut_graph(instance, len(choice.stops) - 1)
-    result = min_labelling(graph, choice.unary, mask, choice.per_byte, instance.boundary_bytes, choice.scale)
-    if not result.feasible:
-        return None, math.inf
-    return result.labels, choice.constant + result.cost_units / choice.scale - choice.error
+        return result.labels, choice.constant + result.cost_units / choice.scale - choice.error
 
 
-def _branches(instance: Instance, mask: np.ndarray, stop: int, last: int) -> list[np.ndarray]:
-    """Split "stop ``stop`` runs a node" by the first candidate on it: disjoint, together complete.
+def _candidates(instance: Instance, mask: np.ndarray, stop: int, last: int) -> np.ndarray:
+    """The nodes that split "stop ``stop`` runs a node", in index order (see :func:`_branch`).
 
     Candidates are every node, except on the last stop, which runs a node exactly when it runs a
     model output (every node reaches an output, and a node's readers sit on stops no earlier),
@@ -239,15 +271,19 @@ def _branches(instance: Instance, mask: np.ndarray, stop: int, last: int) -> lis
         candidates = np.array(dag.consumers[0], dtype=np.int64)
     else:
         candidates = np.arange(mask.shape[0])
-    candidates = candidates[mask[candidates, stop]]
-    out = []
-    for k, v in enumerate(candidates):
-        child = mask.copy()
-        child[candidates[:k], stop] = False
-        child[v, :] = False
-        child[v, stop] = True
-        out.append(child)
-    return out
+    return candidates[mask[candidates, stop]]
+
+
+def _branch(mask: np.ndarray, candidates: np.ndarray, k: int, stop: int) -> np.ndarray:
+    """Branch ``k`` of the split by the first candidate on ``stop``: disjoint, together complete.
+
+    Candidate ``k`` is on ``stop`` and the candidates before it are kept off it.
+    """
+    child = mask.copy()
+    child[candidates[:k], stop] = False
+    child[candidates[k], :] = False
+    child[candidates[k], stop] = True
+    return child
 
 
 def _plan(instance: Instance, choice: _Choice, labels: np.ndarray) -> Plan:
