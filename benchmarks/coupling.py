@@ -175,27 +175,49 @@ def shipped_cases(names: list[str] | None) -> list[dict[str, Any]]:
     return out
 
 
-def compare_trials(repeats: int) -> int:
-    """The percentage-limit cases with ``dp.DEEPENING`` as shipped and set to ``()`` (no trial limit:
-    the beam pass, then the exact one), interleaved in one process; median and range of ``repeats`` runs."""
+def _interleaved(repeats: int, arms: list[tuple[str, Any]], apply: Any) -> int:
+    """The percentage-limit cases 50 and 30 % under each arm (``apply(value)`` sets it), interleaved in
+    one process; median and range of ``repeats`` runs per arm and case."""
     import scission_opt as so
-    from scission_opt.solvers import dp
 
-    shipped = dp.DEEPENING
     cases = [c for c in big_cases() if "pct tier0 50%" in c["name"] or "pct tier0 30%" in c["name"]]
     times: dict[tuple[str, str], list[float]] = {}
     for _ in range(repeats):
-        for label, schedule in (("beam then exact", ()), (f"trial limits {shipped}", shipped)):
-            dp.DEEPENING = schedule
+        for label, value in arms:
+            apply(value)
             for case in cases:
                 started = time.perf_counter()
                 result = so.solve(case["instance"], "auto", case["objective"])
                 times.setdefault((case["name"].strip(), label), []).append(time.perf_counter() - started)
                 assert result.status.value == "optimal", result.message
-    dp.DEEPENING = shipped
+    apply(arms[-1][1])
     for (name, label), ts in times.items():
         print(f"{name} | {label} | median {statistics.median(ts):.2f} s | {min(ts):.2f}-{max(ts):.2f} s")
     return 0
+
+
+def compare_trials(repeats: int) -> int:
+    """``dp.DEEPENING`` as shipped against ``()`` (no trial limit: the beam pass, then the exact one)."""
+    from scission_opt.solvers import dp
+
+    shipped = dp.DEEPENING
+    return _interleaved(
+        repeats,
+        [("beam then exact", ()), (f"trial limits {shipped}", shipped)],
+        lambda v: setattr(dp, "DEEPENING", v),
+    )
+
+
+def compare_few(repeats: int) -> int:
+    """``labels.FEW`` as shipped (plain-Python dominance on a few rows) against 0 (numpy for every size)."""
+    from scission_opt.solvers import labels
+
+    shipped = labels.FEW
+    return _interleaved(
+        repeats,
+        [("numpy dominance", 0), (f"plain Python up to {shipped} rows", shipped)],
+        lambda v: setattr(labels, "FEW", v),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -208,9 +230,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--compare-trials", action="store_true", help="pct 50/30 %%: trial limits against beam then exact (A/B)"
     )
+    parser.add_argument(
+        "--compare-few", action="store_true", help="pct 50/30 %%: plain-Python dominance on few labels against numpy"
+    )
     args = parser.parse_args(argv)
     if args.compare_trials:
         return compare_trials(args.repeats)
+    if args.compare_few:
+        return compare_few(args.repeats)
     cases = []
     if not args.quick and args.only != "shipped":
         cases += big_cases()

@@ -41,6 +41,8 @@ MAX_LABELS = 2_000_000
 SCALES = (0.25, 0.5, 1.0, 2.0, 4.0)
 #: With two or more dominance criteria besides ``A``, each label is compared with this many predecessors.
 WINDOW = 24
+#: Up to this many rows, two-criteria dominance runs in plain Python (faster than numpy's calls there).
+FEW = 16
 
 
 @dataclass(frozen=True)
@@ -158,11 +160,28 @@ class _Costs:
         return rest
 
 
+def _dominance_keep_few(key: np.ndarray, crit: np.ndarray) -> np.ndarray:
+    """:func:`_dominance_keep` for two criteria and a few rows, in plain Python (numpy calls cost more there)."""
+    rows = sorted(zip(key.tolist(), crit[:, 0].tolist(), crit[:, 1].tolist(), range(len(key))))
+    keep = np.zeros(len(key), dtype=bool)
+    group, least = None, math.inf
+    for k, _, second, i in rows:
+        if k != group:
+            group, least = k, second
+            keep[i] = True
+        elif second < least:
+            least = second
+            keep[i] = True
+    return keep
+
+
 def _dominance_keep(key: np.ndarray, crit: np.ndarray) -> np.ndarray:
     """Rows not dominated inside their key group: ``crit[:, 0]`` first, all criteria no larger, one kept of equals."""
     m = len(key)
     if m <= 1:
         return np.ones(m, dtype=bool)
+    if m <= FEW and crit.shape[1] == 2 and np.isfinite(crit).all():
+        return _dominance_keep_few(key, crit)
     order = np.lexsort([*crit.T[::-1], key])
     k, c = key[order], crit[order]
     new_group = np.concatenate([[True], k[1:] != k[:-1]])
