@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -138,12 +138,12 @@ def min_labelling(
     from ortools.graph.python import max_flow
 
     n, m = unary.shape[0], graph.m
-    d = np.where(allowed, np.rint(np.where(allowed, unary, 0.0) * scale), FORBIDDEN).astype(np.int64)
-    delta = d[:, 1:] - d[:, :-1]  # (n, m)
-    yv = (2 + np.arange(n)[:, None] * m + np.arange(m)[None, :]).ravel()
-    delta = delta.ravel()
+    d = _integer_costs(np.rint(np.where(allowed, unary, 0.0) * scale), allowed)
+    yv_nm = _y_vertices(n, m)
+    delta = (d[:, 1:] - d[:, :-1]).ravel()
+    yv = yv_nm.ravel()
     pos, neg = delta > 0, delta < 0
-    byte_cap = np.rint(per_byte[graph.byte_hop] * beta[graph.byte_tensor] * scale).astype(np.int64)
+    byte_cap = _byte_caps(graph, per_byte, beta, scale)
     tails = np.concatenate([graph.inf_tail, graph.byte_tail, np.full(pos.sum(), SOURCE), yv[neg]])
     heads = np.concatenate([graph.inf_head, graph.byte_head, yv[pos], np.full(neg.sum(), SINK)])
     caps = np.concatenate([np.full(graph.inf_tail.size, INF_CAP), byte_cap, delta[pos], -delta[neg]])
@@ -151,15 +151,35 @@ def min_labelling(
     flow = max_flow.SimpleMaxFlow()
     flow.add_arcs_with_capacity(tails[keep].astype(np.int64), heads[keep].astype(np.int64), caps[keep].astype(np.int64))
     flow.add_arc_with_capacity(SOURCE, SINK, 0)  # both terminals exist even without arcs
+    return _solve(flow, graph, yv_nm, d, allowed)
+
+
+def _integer_costs(units: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """``(n, m + 1)`` integer label costs (``units``, already scaled and rounded); a forbidden label costs FORBIDDEN."""
+    return np.where(allowed, units, FORBIDDEN).astype(np.int64)
+
+
+def _y_vertices(n: int, m: int) -> np.ndarray:
+    """``(n, m)``: the vertex of ``y[v, k]`` ("node ``v`` on a stop after ``k``")."""
+    return (2 + np.arange(n)[:, None] * m + np.arange(m)[None, :]).astype(np.int64)
+
+
+def _byte_caps(graph: CutGraph, per_byte: np.ndarray, beta: np.ndarray, scale: float) -> np.ndarray:
+    """The integer capacity of each (tensor, hop) crossing arc."""
+    return np.rint(per_byte[graph.byte_hop] * beta[graph.byte_tensor] * scale).astype(np.int64)
+
+
+def _solve(flow: Any, graph: CutGraph, yv: np.ndarray, d: np.ndarray, allowed: np.ndarray) -> CutResult:
+    """Run the max flow and read the labelling and its cost (in units) off the source side of the cut."""
     status = flow.solve(SOURCE, SINK)
     if status != flow.OPTIMAL:
         raise RuntimeError(f"max flow failed: {status}")
     source_side = np.zeros(graph.n_vertices, dtype=bool)
     source_side[np.asarray(flow.get_source_side_min_cut(), dtype=np.int64)] = True
-    y = ~source_side[yv].reshape(n, m)
-    labels = y.sum(axis=1)
-    cost = int(d[:, 0].sum()) + int(delta[neg].sum()) + int(flow.optimal_flow())
-    return CutResult(labels, cost, bool(allowed[np.arange(n), labels].all()))
+    labels = (~source_side[yv]).sum(axis=1)
+    delta = d[:, 1:] - d[:, :-1]
+    cost = int(d[:, 0].sum()) + int(delta[delta < 0].sum()) + int(flow.optimal_flow())
+    return CutResult(labels, cost, bool(allowed[np.arange(d.shape[0]), labels].all()))
 
 
 class Cut:
@@ -179,8 +199,8 @@ class Cut:
         n, m = unary.shape[0], graph.m
         self.graph = graph
         self.unary = np.rint(np.asarray(unary, dtype=float) * scale)
-        self.yv = (2 + np.arange(n)[:, None] * m + np.arange(m)[None, :]).astype(np.int64)  # (n, m)
-        byte_cap = np.rint(per_byte[graph.byte_hop] * beta[graph.byte_tensor] * scale).astype(np.int64)
+        self.yv = _y_vertices(n, m)
+        byte_cap = _byte_caps(graph, per_byte, beta, scale)
         keep = byte_cap > 0
         tails = np.concatenate([graph.inf_tail, graph.byte_tail[keep]])
         heads = np.concatenate([graph.inf_head, graph.byte_head[keep]])
@@ -198,12 +218,9 @@ class Cut:
         self.d = np.zeros((n, m + 1), dtype=np.int64)
         self.fresh = True
 
-    def _costs(self, allowed: np.ndarray) -> np.ndarray:
-        return np.where(allowed, np.where(allowed, self.unary, 0.0), FORBIDDEN).astype(np.int64)
-
     def solve(self, allowed: np.ndarray) -> CutResult:
         """The minimum labelling with the labels ``allowed`` (an ``(n, m + 1)`` mask)."""
-        d = self._costs(allowed)
+        d = _integer_costs(self.unary, allowed)
         rows = np.arange(d.shape[0]) if self.fresh else np.flatnonzero((d != self.d).any(axis=1))
         self.fresh = False
         if rows.size:
@@ -215,16 +232,7 @@ class Cut:
                 self.down[rows].ravel().astype(np.int32), np.maximum(-delta, 0).ravel().astype(np.int64)
             )
             self.d[rows] = d[rows]
-        status = self.flow.solve(SOURCE, SINK)
-        if status != self.flow.OPTIMAL:
-            raise RuntimeError(f"max flow failed: {status}")
-        source_side = np.zeros(self.graph.n_vertices, dtype=bool)
-        source_side[np.asarray(self.flow.get_source_side_min_cut(), dtype=np.int64)] = True
-        n = d.shape[0]
-        labels = (~source_side[self.yv]).sum(axis=1)
-        delta = d[:, 1:] - d[:, :-1]
-        cost = int(d[:, 0].sum()) + int(delta[delta < 0].sum()) + int(self.flow.optimal_flow())
-        return CutResult(labels, cost, bool(allowed[np.arange(n), labels].all()))
+        return _solve(self.flow, self.graph, self.yv, d, allowed)
 
 
 #: Above this many nodes the ancestor sets (an ``n x n`` float matrix, 50 MB at the limit) are not built; the forcing
