@@ -230,7 +230,7 @@ def _coupled(
         bound = target  # no feasible plan lies below the trial limit: it is a lower bound
     else:
         got = LabelOutcome(found=[])
-    below = [(v[0], p) for v, p in got.found if evaluate(instance, p).feasible]
+    below = _feasible(instance, got)
     if got.complete and below:
         return _Outcome(below, True, math.nan, method + " (trial limit)")
     outcome = _labels_only(instance, problems, lo, budget, upper, method, cache)
@@ -262,10 +262,15 @@ def _labels_only(
         if budget.expired():
             break
         got = label_search(instance, problems, lo, upper=upper, budget=budget, beam=beam, cache=cache)
-        found += [(v[0], p) for v, p in got.found if evaluate(instance, p).feasible]
+        found += _feasible(instance, got)
         if found:
             upper = min(upper, min(v for v, _ in found))
     return _Outcome(found, got.complete, math.nan, method, got.reason)
+
+
+def _feasible(instance: Instance, got: LabelOutcome) -> _Found:
+    """The label search's plans that the evaluator finds feasible, with their objective."""
+    return [(v[0], p) for v, p in got.found if evaluate(instance, p).feasible]
 
 
 def _enumerate(search: Lagrangian, top_k: int, budget: Budget) -> _Outcome:

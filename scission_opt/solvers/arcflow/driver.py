@@ -212,10 +212,10 @@ class _Search:
             if math.isfinite(limit):
                 prune_group(g, limit, self.budget, resource_pruning=self.resource_pruning)
         gs.remaining = min(best(g.alive, g.cost), self.kth_limit())
-        if not g.alive.count():
+        arcs = g.alive.count()
+        if not arcs:
             gs.done, gs.remaining = True, INF  # no path left in this group
             return
-        arcs = g.alive.count()
         if arcs * self.bytes_per_arc > MODEL_MEMORY_BYTES:
             self.messages.append(_too_big(f"{self.name} model of {arcs:.3g} arcs", arcs * self.bytes_per_arc))
             self.stopped = self.stopped_building = True

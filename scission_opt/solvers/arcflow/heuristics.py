@@ -209,10 +209,9 @@ def coupled_dp_plans(scorer: Scorer, dp: SegmentDP, budget: Budget | None) -> No
     only a starting plan, within a share of the time (the MIP still proves what it can).
     """
     left = COUPLED_DP_S if budget is None or not budget.limited else COUPLED_DP_SHARE * budget.remaining()
-    share = Budget(left) if left > 0 else None
-    if share is None:
+    if left <= 0:
         return
-    result = within(share, lambda inner: dp.solve(scorer.instance, scorer.objective, top_k=1, budget=inner))
+    result = within(Budget(left), lambda inner: dp.solve(scorer.instance, scorer.objective, top_k=1, budget=inner))
     for ranked in result.plans if result is not None else ():
         scorer.offer(ranked.plan)
 
