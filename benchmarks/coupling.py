@@ -210,7 +210,7 @@ def compare_trials(repeats: int) -> int:
 
 def compare_few(repeats: int) -> int:
     """``labels.FEW`` as shipped (plain-Python dominance on a few rows) against 0 (numpy for every size)."""
-    from scission_opt.solvers import labels
+    from scission_opt.solvers import label_tables as labels
 
     shipped = labels.FEW
     return _interleaved(

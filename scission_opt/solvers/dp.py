@@ -57,6 +57,8 @@ MAX_ENUMERATED = 1024
 #: Trial limits above the Lagrangian bound, relative to its size: an exact label pass below
 #: ``bound + d * |bound|`` either finds the optimum or proves that none lies there (the next is tried).
 DEEPENING = (1e-4, 3e-4, 1e-3)
+#: Relative tolerance: a plan within this of a bound meets it, and plans this close to the best known are ties.
+TIE = 1e-9
 
 _Found = list[tuple[float, Plan]]
 
@@ -212,7 +214,7 @@ def _coupled(
     if top_k > 1:
         return _enumerate(search, top_k, budget)
     best = dual.best_feasible()
-    if best is not None and best.a <= dual.bound + 1e-9 * max(1.0, abs(best.a)):
+    if best is not None and best.a <= dual.bound + TIE * max(1.0, abs(best.a)):
         return _Outcome([(best.a, best.plan)], True, math.nan, "Lagrangian bound met by a DP plan")
     upper = best.a if best is not None else math.inf
     found: _Found = [(best.a, best.plan)] if best is not None else []
@@ -223,16 +225,21 @@ def _coupled(
     problems = _label_groups(groups, resources, 0.0, dual.weights)
     cache: dict[int, Any] = {}
     bound = dual.bound
-    for target in _targets(dual.bound, upper):
+    got = LabelOutcome(found=[])
+    targets = _targets(dual.bound, upper)
+    index = 0
+    for index, target in enumerate(targets):  # noqa: B007 (the pass that stopped is read below)
         got = label_search(instance, problems, lo, upper=target, budget=budget, cache=cache)
         if not got.complete or got.found:
             break
         bound = target  # no feasible plan lies below the trial limit: it is a lower bound
     else:
-        got = LabelOutcome(found=[])
+        if math.isfinite(upper):  # the last pass was below the best known plan, and found nothing
+            return _Outcome(found, True, math.nan, method + " (no plan below the best known)")
     below = _feasible(instance, got)
     if got.complete and below:
-        return _Outcome(below, True, math.nan, method + " (trial limit)")
+        last = math.isfinite(upper) and index == len(targets) - 1
+        return _Outcome(below, True, math.nan, method + (" (below the best known plan)" if last else " (trial limit)"))
     outcome = _labels_only(instance, problems, lo, budget, upper, method, cache)
     outcome.found += found
     if not outcome.complete:
@@ -241,9 +248,14 @@ def _coupled(
 
 
 def _targets(bound: float, upper: float) -> list[float]:
-    """Trial limits between the Lagrangian bound and the best known plan (:data:`DEEPENING`)."""
+    """Trial limits between the Lagrangian bound and the best known plan (:data:`DEEPENING`), then that plan.
+
+    A complete pass below the last one, the best known plan's value less
+    :data:`TIE`, that finds nothing proves that plan optimal.
+    """
     scale = max(abs(bound), 1e-300)
-    return [t for t in (bound + d * scale for d in DEEPENING) if t < upper]
+    trials = [t for t in (bound + d * scale for d in DEEPENING) if t < upper]
+    return trials + [upper - TIE * max(1.0, abs(upper))] if math.isfinite(upper) else trials
 
 
 def _labels_only(
