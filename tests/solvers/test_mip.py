@@ -515,11 +515,12 @@ def test_a_model_over_the_memory_bound_is_not_built(solver_name: str) -> None:
 @pytest.mark.parametrize("solver_name", MIP_SOLVERS)
 @pytest.mark.parametrize("seed", [0, 4])
 def test_the_coupled_dp_starts_the_mip(solver_name: str, seed: int) -> None:
-    """Under a percentage limit the DP's exact coupled methods supply the starting plan: with the
-    model not built (memory bound patched to 0) that plan is the optimum, unproven by the MIP."""
+    """Under a percentage limit the DP's exact coupled methods supply the starting plan and their
+    proven bound as a cut: the plan meets it, so it is proven without the model (here one that could
+    not be built: memory bound patched to 0). Without that bound the same plan stays unproven."""
     from unittest import mock
 
-    from scission_opt.solvers.arcflow import driver
+    from scission_opt.solvers.arcflow import driver, heuristics
 
     free = generate(12, 3, 2, seed=seed)
     metrics = Exhaustive().solve(free, get_objective("latency")).metrics
@@ -529,5 +530,15 @@ def test_the_coupled_dp_starts_the_mip(solver_name: str, seed: int) -> None:
     ref = Exhaustive().solve(inst, get_objective("latency"))
     with mock.patch.object(driver, "MODEL_MEMORY_BYTES", 0.0):
         got = get_solver(solver_name).solve(inst, get_objective("latency"))
+        assert got.status is Status.OPTIMAL and "from the segment DP" in got.message
+        assert "proven without solving" in got.message
+        assert got.objective == pytest.approx(ref.objective, rel=1e-9)
+        plans_only = heuristics.coupled_dp_plans
+
+        def no_bound(*args: object) -> None:
+            plans_only(*args)  # type: ignore[arg-type]
+
+        with mock.patch.object(heuristics, "coupled_dp_plans", no_bound):
+            got = get_solver(solver_name).solve(inst, get_objective("latency"))
     assert got.status is Status.FEASIBLE and "not built" in got.message
     assert got.objective == pytest.approx(ref.objective, rel=1e-9)

@@ -171,7 +171,10 @@ class _Search:
         if self.heuristics:
             bottleneck = any(t.bottleneck_weight for _, t in origin_groups(self.instance, self.objective))
             # a plan handed in (auto's, from dp) already is what dp's coupled methods would find
-            segment_dp_plans(self.scorer, self.budget, bottleneck, coupled=not handed_in)
+            proved = segment_dp_plans(self.scorer, self.budget, bottleneck, coupled=not handed_in)
+            if proved is not None and (self.bound is None or proved[0] > self.bound):
+                self.bound = proved[0]
+                self.messages.append(f"lower bound {proved[0]:.10g} from the segment DP ({proved[1]}), used as a cut")
 
     def build_groups(self) -> None:
         inst = self.instance
@@ -279,11 +282,19 @@ class _Search:
             return False
         return all(gs.remaining >= kth - max(PROOF_RTOL * abs(kth), gs.tolerance) for gs in open_)
 
+    def bound_met(self) -> bool:
+        """The best known plan reaches the proven lower bound (top-1 only): it is optimal."""
+        ranked = self.scorer.ranked()
+        return (
+            self.bound is not None
+            and bool(ranked)
+            and self.top_k == 1
+            and ranked[0][1] <= self.bound + PROOF_RTOL * max(1.0, abs(self.bound))
+        )
+
     def result(self) -> SolveResult:
         ranked = self.scorer.ranked()
-        proven = self.proven()
-        if self.bound is not None and ranked and self.top_k == 1:
-            proven = proven or ranked[0][1] <= self.bound + PROOF_RTOL * max(1.0, abs(self.bound))
+        proven = self.proven() or self.bound_met()
         if proven and not ranked and self.stopped:
             proven = False  # nothing found, and not every group was searched
         if proven:
@@ -318,16 +329,14 @@ class _Search:
         value = None
         if incumbent is not None:
             value = self.scorer.offer(incumbent)
-            if (
-                value is not None
-                and self.top_k == 1
-                and self.bound is not None
-                and value <= self.bound + PROOF_RTOL * max(1.0, abs(self.bound))
-            ):
+            if value is not None and self.bound_met():
                 self.messages.append("the plan handed in reaches the bound handed in")
                 return self.result()
         try:
             self.quick_plans(handed_in=value is not None)
+            if self.bound_met():
+                self.messages.append(f"a known plan meets that bound: proven without solving the {self.name} model")
+                return self.result()
             self.build_groups()
         except OutOfTime:
             self.stopped = self.stopped_building = True

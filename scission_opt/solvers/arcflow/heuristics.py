@@ -23,6 +23,7 @@ from ...budget import Budget
 from ...evaluate import evaluate, exceeds
 from ...objectives import Objective
 from ...plan import Plan
+from ...result import Status
 from ..base import allowed_nodes
 from .group import Group
 from .model import node_plan
@@ -157,24 +158,28 @@ def two_segment_plans(
 DP_S_PER_CELL = 8e-9
 
 
-def segment_dp_plans(scorer: Scorer, budget: Budget | None, bottleneck: bool, coupled: bool = True) -> None:
+def segment_dp_plans(
+    scorer: Scorer, budget: Budget | None, bottleneck: bool, coupled: bool = True
+) -> tuple[float, str] | None:
     """Plans of the segment DP on the instance without the constraints that couple segments
-    (and, with ``coupled``, first those of its exact coupled methods: :func:`coupled_dp_plans`).
+    (and, with ``coupled``, first those of its exact methods for coupling constraints and the
+    bottleneck: :func:`coupled_dp_plans`).
 
     The DP handles memory exactly, which shortest paths cannot; its plans are
-    kept where the evaluator finds them feasible on the real instance. Only a
-    source of starting plans: any failure of it is ignored.
+    kept where the evaluator finds them feasible on the real instance. A source
+    of starting plans, and of the coupled methods' proven lower bound (returned
+    with their method, else ``None``); any failure of it is ignored.
     """
     from ...objectives import Latency
 
     inst = scorer.instance
     if budget is not None and budget.remaining() < inst.n_nodes * inst.n_systems**2 * DP_S_PER_CELL:
-        return
+        return None
     c = inst.constraints
     idle = any(inst.systems[s].idle_w for s in inst.candidates[0])
-    coupled = any(v is not None for v in c.compute_time_limit_pct) or c.deadline_s is not None
+    couples = any(v is not None for v in c.compute_time_limit_pct) or c.deadline_s is not None
     relaxed = inst
-    if coupled or (idle and c.energy_budget_j is not None):
+    if couples or (idle and c.energy_budget_j is not None):
         relaxed = inst.replace(
             constraints=dataclasses.replace(
                 c,
@@ -187,14 +192,16 @@ def segment_dp_plans(scorer: Scorer, budget: Budget | None, bottleneck: bool, co
     from ..dp import SegmentDP
 
     dp = SegmentDP()
-    if coupled and relaxed is not inst and not bottleneck and dp.unsupported(inst, proxy) is None:
-        coupled_dp_plans(scorer, dp, budget)
+    bound = None
+    if coupled and (relaxed is not inst or bottleneck) and dp.unsupported(inst, scorer.objective) is None:
+        bound = coupled_dp_plans(scorer, dp, budget)
     if dp.unsupported(relaxed, proxy) or _expired(budget):
-        return
+        return bound
     # top-1 only: its k-best search is much slower, and alternatives() supplies more plans
     result = within(budget, lambda inner: dp.solve(relaxed, proxy, top_k=1, budget=inner))
     for ranked in result.plans if result is not None else ():
         scorer.offer(ranked.plan)
+    return bound
 
 
 #: Share of the time left (else seconds, without a limit) the DP's exact coupled methods may take as a heuristic.
@@ -202,18 +209,26 @@ COUPLED_DP_SHARE = 0.5
 COUPLED_DP_S = 20.0
 
 
-def coupled_dp_plans(scorer: Scorer, dp: SegmentDP, budget: Budget | None) -> None:
-    """The plans of the DP's exact methods for coupling constraints (Lagrangian bound and label setting).
+def coupled_dp_plans(scorer: Scorer, dp: SegmentDP, budget: Budget | None) -> tuple[float, str] | None:
+    """The plans of the DP's exact methods for coupling constraints and the bottleneck (solvers/dp.py).
 
-    Often the optimum in seconds where the MIP's own search finds a poor plan; here it is
-    only a starting plan, within a share of the time (the MIP still proves what it can).
+    Often the optimum in a second where the MIP's own search finds a poor plan. Returns
+    their proven lower bound on the optimum and the method that proved it (the optimum
+    itself when they finish; ``None`` when they prove nothing), for the MIP to use as a cut.
     """
     left = COUPLED_DP_S if budget is None or not budget.limited else COUPLED_DP_SHARE * budget.remaining()
     if left <= 0:
-        return
+        return None
     result = within(Budget(left), lambda inner: dp.solve(scorer.instance, scorer.objective, top_k=1, budget=inner))
-    for ranked in result.plans if result is not None else ():
+    if result is None:
+        return None
+    for ranked in result.plans:
         scorer.offer(ranked.plan)
+    if result.status is Status.OPTIMAL:
+        return result.objective, result.method
+    if result.status is Status.FEASIBLE and math.isfinite(result.bound):
+        return result.bound, result.method
+    return None
 
 
 def within(budget: Budget | None, work: Callable[[Budget], T]) -> T | None:
