@@ -220,6 +220,17 @@ def compare_few(repeats: int) -> int:
     )
 
 
+def compare_segments(repeats: int) -> int:
+    """``labels.SEGMENTS`` as shipped (label setting by whole segments) against the node-by-node search."""
+    from scission_opt.solvers import labels
+
+    return _interleaved(
+        repeats,
+        [("node by node", False), ("whole segments", True)],
+        lambda v: setattr(labels, "SEGMENTS", v),
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -233,7 +244,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--compare-few", action="store_true", help="pct 50/30 %%: plain-Python dominance on few labels against numpy"
     )
+    parser.add_argument(
+        "--compare-segments", action="store_true", help="pct 50/30 %%: label setting by whole segments against node by node"
+    )
     args = parser.parse_args(argv)
+    if args.compare_segments:
+        return compare_segments(args.repeats)
     if args.compare_trials:
         return compare_trials(args.repeats)
     if args.compare_few:
