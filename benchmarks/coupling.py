@@ -245,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
         "--compare-few", action="store_true", help="pct 50/30 %%: plain-Python dominance on few labels against numpy"
     )
     parser.add_argument(
-        "--compare-segments", action="store_true", help="pct 50/30 %%: label setting by whole segments against node by node"
+        "--compare-segments", action="store_true", help="pct 50/30 %%: whole-segment label setting against node by node"
     )
     args = parser.parse_args(argv)
     if args.compare_segments:
