@@ -14,9 +14,12 @@ dominates the other and the other is dropped. Labels that cannot finish under
 a cap, or cannot beat a known plan (``upper``), are pruned with lower bounds on
 the cost still to come. formulations/coupling.md writes the method out.
 
-Two entry points: :func:`label_search` (the best plan under caps, used by the
-``dp`` solver) and :func:`pareto_labels` (every non-dominated plan for two
-objectives).
+One entry point, :func:`label_search`: the best plan under caps (for the ``dp``
+solver), or every non-dominated plan for two objectives (for
+:func:`~scission_opt.solvers.pareto.pareto_labels`). Where no bottleneck is
+carried and the search is exact and top-1, it moves whole segments instead
+(solvers/segment_labels.py: the same answer with far fewer numpy calls); the
+tables both searches share are in solvers/label_tables.py.
 """
 
 from __future__ import annotations
