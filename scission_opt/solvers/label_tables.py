@@ -69,9 +69,11 @@ class OutOfTime(Exception):
 class Costs:
     """Every additive table stacked along a last axis: the objective, each resource, then their priced sum.
 
-    The last column is ``A + sum(multipliers * R)``, the Lagrangian cost; ``rest[e, s]``
-    holds, per column, the least cost of finishing a plan that is running on ``s``
-    at boundary ``e`` (a backward DP that ignores segment windows: a lower bound).
+    The last columns are ``A + x * sum(multipliers * R)`` for each scale ``x``, priced
+    costs. Per column, ``prefix[e, s]`` sums ``s``'s node costs before ``e``, and
+    lower bounds on the cost still to come (windows ignored) are held for a plan
+    running on ``s`` at ``e`` (``rest``), one whose segment on ``s`` ends at ``e``
+    (``close``), and one that runs node ``e`` on ``s`` (``stay``): see :meth:`_completion`.
     """
 
     def __init__(self, graph: SegmentGraph, problem: LabelProblem, budget: Budget) -> None:
@@ -101,7 +103,7 @@ class Costs:
         self.allowed = np.isfinite(graph.hop_cost(inner, np.arange(S))) if n > 1 else np.zeros((0, S, S), bool)
         #: ``can_hop[e - 1, s]``: some hop leaves ``s`` at inner boundary ``e``
         self.can_hop: np.ndarray = np.any(self.allowed, axis=2)
-        self.rest = self._completion(graph)
+        self.prefix, self.close, self.stay, self.rest = self._completion(graph)
 
     def hop(self, e: int) -> np.ndarray:
         """``(S, S, m+2)``: every hop's costs at boundary ``e``."""
@@ -119,8 +121,8 @@ class Costs:
         cost = self.fixed[sys, o] + self.per_byte[sys, o] * self.graph.beta[n]
         return np.where(self.graph.first[sys][:, None], 0.0, cost)
 
-    def _completion(self, graph: SegmentGraph) -> np.ndarray:
-        """``rest`` (and ``close``, ``stay``, ``prefix``), computed a tier at a time, last tier first.
+    def _completion(self, graph: SegmentGraph) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """``(prefix, close, stay, rest)``, each ``(n + 1, S, columns)``, a tier at a time, last tier first.
 
         ``close[e, s]``: the least cost of finishing a plan whose segment on ``s``
         ends at boundary ``e`` (a hop to a later tier at ``e < n``, or the end at
@@ -130,7 +132,7 @@ class Costs:
         tiers. Windows are ignored, so each is a lower bound.
         """
         n, S, C = graph.n, graph.S, self.node.shape[2]
-        self.prefix = prefix = np.zeros((n + 1, S, C))
+        prefix = np.zeros((n + 1, S, C))
         np.cumsum(self.node, axis=0, out=prefix[1:])
         close = np.full((n + 1, S, C), INF)
         ends = np.isfinite(graph.end_costs())
@@ -153,8 +155,7 @@ class Costs:
             rest[:, members] = np.minimum.accumulate(total[::-1], axis=0)[::-1] - prefix[:, members]
             stay[:n, members] = self.node[:, members] + rest[1:, members]
         rest[0] = INF  # a plan is never at boundary 0 on a system before running node 0
-        self.close, self.stay = close, stay
-        return rest
+        return prefix, close, stay, rest
 
 
 def dominance_keep_few(key: np.ndarray, crit: np.ndarray) -> np.ndarray:
