@@ -80,6 +80,22 @@ def nearest_dominators(crit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return prev, nxt
 
 
+def undominated_intervals(b: np.ndarray, shuts: np.ndarray, crit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(lo, hi)``: the boundaries ``lo[i] .. hi[i]`` where entry ``i`` may close and no open entry dominates it.
+
+    Entry ``i`` is open on ``[b[i] + 1, shuts[i]]``; ``b`` and ``shuts`` are non-decreasing
+    (entries sorted by start). The entries that dominate ``i`` cover
+    ``[b[i] + 1, shuts[p]]`` (``p`` the last before it) and ``[b[q] + 1, shuts[i]]``
+    (``q`` the first after it) of that interval, so what is left is one interval
+    (empty where ``lo > hi``).
+    """
+    prev, nxt = nearest_dominators(crit)
+    opens = b + 1
+    lo = np.where(prev >= 0, np.maximum(opens, shuts[np.maximum(prev, 0)] + 1), opens)
+    hi = np.where(nxt < len(b), np.minimum(shuts, opens[np.minimum(nxt, len(b) - 1)] - 1), shuts)
+    return lo, hi
+
+
 class SegmentSearch:
     """One label search on one graph (one origin group), by whole segments; see the module docstring."""
 
@@ -125,10 +141,7 @@ class SegmentSearch:
             order = np.argsort(b, kind="stable")
             b, tr = b[order], tr[order]
             u = v[order] - costs.prefix[b, s]
-            prev, nxt = nearest_dominators(u[:, self.columns])
-            opens, shuts = b + 1, self.last_close[b, s]
-            lo = np.where(prev >= 0, np.maximum(opens, shuts[np.maximum(prev, 0)] + 1), opens)
-            hi = np.where(nxt < len(b), np.minimum(shuts, opens[np.minimum(nxt, len(b) - 1)] - 1), shuts)
+            lo, hi = undominated_intervals(b, self.last_close[b, s], u[:, self.columns])
             for i, e in self._closings(lo, hi, u.shape[1]):
                 val = u[i] + costs.prefix[e, s]
                 keep = self._ok(val + costs.close[e, s])
@@ -224,4 +237,11 @@ def segment_search(
         return None
 
 
-__all__ = ["MAX_ENTRIES", "SegmentSearch", "nearest_dominators", "segment_search", "segment_search_applies"]
+__all__ = [
+    "MAX_ENTRIES",
+    "SegmentSearch",
+    "nearest_dominators",
+    "segment_search",
+    "segment_search_applies",
+    "undominated_intervals",
+]

@@ -50,6 +50,35 @@ def test_nearest_dominators_match_brute_force(rows: list[tuple[float, ...]], k: 
     assert (prev.tolist(), nxt.tolist()) == _brute_dominators(crit)
 
 
+@st.composite
+def _entries(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Entries sorted by start, with non-decreasing last closing boundaries (as windows give them)."""
+    E = draw(st.integers(1, 10))
+    b = np.sort(np.array(draw(st.lists(st.integers(0, 8), min_size=E, max_size=E))))
+    reach = np.array(draw(st.lists(st.integers(0, 4), min_size=E, max_size=E)))
+    shuts = np.maximum.accumulate(b + reach)
+    crit = np.array(draw(st.lists(st.tuples(*[st.sampled_from([0.0, 1.0, 2.0])] * 2), min_size=E, max_size=E)))
+    return b, shuts, crit
+
+
+@settings(max_examples=300, deadline=None)
+@given(_entries())
+def test_undominated_intervals_match_brute_force(entries: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+    """At each boundary, an entry is on its interval exactly when it is open and no open entry dominates it."""
+    b, shuts, crit = entries
+    lo, hi = segment_labels.undominated_intervals(b, shuts, crit)
+    E = len(b)
+
+    def dominates(j: int, i: int) -> bool:
+        return bool(np.all(crit[j] <= crit[i]) and (np.any(crit[j] < crit[i]) or j < i))
+
+    for i in range(E):
+        for e in range(int(shuts.max()) + 2):
+            is_open = b[i] < e <= shuts[i]
+            beaten = any(dominates(j, i) and b[j] < e <= shuts[j] for j in range(E))
+            assert (lo[i] <= e <= hi[i]) == (is_open and not beaten), (i, e)
+
+
 def _problem(instance: Instance) -> tuple[list[int], LabelProblem]:
     group = origins(instance)
     resources = coupling_resources(instance, group)
