@@ -70,9 +70,9 @@ def _coupling(instance: Instance) -> list[str]:
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Choice:
-    """One origin, set of stops and system per stop, with the cut's data."""
+    """One origin, set of stops and system per stop, with the cut's data (equal only to itself)."""
 
     stops: tuple[int, ...]  # tiers, stops[0] == 0 (the origin's tier)
     systems: tuple[int, ...]  # system per stop
@@ -174,10 +174,8 @@ class _Search:
         self.counter = itertools.count()
         self.best: tuple[float, Plan] | None = None
         self.bound = math.inf  # lowest bound of any pruned or solved branch
-        # one network per branched choice, re-used by its branches; by id, the choice kept alive
-        # with it so that no other choice can take its id
-        self.cuts: dict[int, tuple[_Choice, Cut]] = {}
-        self.once: dict[int, _Choice] = {}  # choices cut once
+        self.cuts: dict[_Choice, Cut] = {}  # one network per branched choice, re-used by its branches
+        self.once: set[_Choice] = set()  # choices cut once
 
     def push(self, choice: _Choice, mask: np.ndarray | None = None, lower: float = -math.inf) -> None:
         if mask is None:
@@ -242,14 +240,13 @@ class _Search:
             return np.zeros(n, dtype=np.int64), choice.constant + float(choice.unary[:, 0].sum())
         graph = cut_graph(self.instance, len(choice.stops) - 1)
         beta = self.instance.boundary_bytes
-        if id(choice) in self.cuts:
-            result = self.cuts[id(choice)][1].solve(mask)
-        elif id(choice) in self.once:  # branched: one network for the rest of its cuts
-            cut = Cut(graph, choice.unary, choice.per_byte, beta, choice.scale)
-            self.cuts[id(choice)] = (choice, cut)
-            result = cut.solve(mask)
+        if choice in self.cuts:
+            result = self.cuts[choice].solve(mask)
+        elif choice in self.once:  # branched: one network for the rest of its cuts
+            self.cuts[choice] = Cut(graph, choice.unary, choice.per_byte, beta, choice.scale)
+            result = self.cuts[choice].solve(mask)
         else:  # most choices are cut once: a network without the zero arcs is faster
-            self.once[id(choice)] = choice
+            self.once.add(choice)
             result = min_labelling(graph, choice.unary, mask, choice.per_byte, beta, choice.scale)
         if not result.feasible:
             return None, math.inf
