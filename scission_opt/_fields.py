@@ -223,27 +223,38 @@ def check_integer(value: Any, field: str, source: str, *, minimum: int = 0) -> i
     return int(value)
 
 
+def number_kinds(values: Sequence[Any]) -> set[type] | None:
+    """The types of ``values`` when every one is a finite number in ``[0, MAX_NUMBER]``, else ``None``.
+
+    One numpy pass; booleans and strings are not numbers. It names nothing: a
+    caller that must say which value is bad walks the list with :func:`check_number`.
+    """
+    kinds = set(map(type, values))
+    if not kinds <= {int, float, np.float64}:
+        return None
+    try:
+        arr = np.asarray(values, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if arr.size == 0 or bool(np.all((arr >= 0) & (arr <= MAX_NUMBER))):  # NaN fails both comparisons
+        return kinds
+    return None
+
+
 def check_numbers(values: Sequence[Any], field: str, source: str | None) -> bool:
     """Every value a finite number in ``[0, MAX_NUMBER]``; names the first bad one.
 
-    A long list is checked with numpy in one pass; only a failing list is walked
-    one value at a time, to name the first bad entry.
+    A long list is checked with numpy in one pass (:func:`number_kinds`); only a
+    failing list is walked one value at a time, to name the first bad entry.
 
     Returns
     -------
     bool
         Whether every value is already a Python ``float`` (so a caller need not convert them).
     """
-    kinds: set[type] = set()
-    try:
+    kinds = number_kinds(values)
+    if kinds is None:
+        for i, v in enumerate(values):
+            check_number(v, f"{field}[{i}]", source or "")
         kinds = set(map(type, values))
-        if not kinds <= {int, float, np.float64}:
-            raise TypeError
-        arr = np.asarray(values, dtype=float)
-        if arr.size == 0 or bool(np.all((arr >= 0) & (arr <= MAX_NUMBER))):  # NaN fails both comparisons
-            return kinds <= {float}
-    except (TypeError, ValueError, OverflowError):
-        pass
-    for i, v in enumerate(values):
-        check_number(v, f"{field}[{i}]", source or "")
     return kinds <= {float}

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ._fields import number_kinds
 from .limits import MAX_NAME_CHARS, MAX_NUMBER
 from .problem import Node
 
@@ -27,15 +28,7 @@ _REQUIRED = ("name", "layers", "output_bytes")
 
 def _numbers_ok(values: Sequence[Any]) -> bool:
     """Every value a JSON number (not a boolean) that is finite and in ``[0, MAX_NUMBER]``."""
-    if not values:
-        return True
-    if not set(map(type, values)) <= {int, float}:
-        return False
-    try:
-        arr = np.asarray(values, dtype=float)
-    except OverflowError:
-        return False
-    return bool(np.all((arr >= 0) & (arr <= MAX_NUMBER)))  # NaN fails both comparisons
+    return number_kinds(values) is not None
 
 
 def _indices_ok(values: Sequence[Any]) -> bool:
