@@ -13,7 +13,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -28,6 +28,16 @@ MBPS = 1e6  # bit/s in one Mbps
 
 def _set(obj: Any, name: str, value: Any) -> None:
     object.__setattr__(obj, name, value)
+
+
+T = TypeVar("T")
+
+
+def _unchecked(cls: type[T], values: dict[str, Any]) -> T:
+    """An instance of frozen dataclass ``cls`` with ``values`` set as they are: no ``__post_init__`` check runs."""
+    obj = object.__new__(cls)
+    obj.__dict__.update(values)
+    return obj
 
 
 @dataclass(frozen=True)
@@ -77,9 +87,7 @@ class Node:
 
         No check runs: only a reader that checked every field in bulk builds nodes this way.
         """
-        node = object.__new__(cls)
-        node.__dict__.update(values)
-        return node
+        return _unchecked(cls, values)
 
 
 @dataclass(frozen=True)
@@ -116,9 +124,7 @@ class System:
         :func:`~scission_opt._validate.check_system` makes, so checking again would only repeat them
         (for 48 systems of 100,000 latencies, a tenth of the load time).
         """
-        system = object.__new__(cls)
-        system.__dict__.update(values)
-        return system
+        return _unchecked(cls, values)
 
 
 @dataclass(frozen=True)
