@@ -227,18 +227,18 @@ def _coupled(
     bound = dual.bound
     got = LabelOutcome(found=[])
     targets = _targets(dual.bound, upper)
-    index = 0
-    for index, target in enumerate(targets):  # noqa: B007 (the pass that stopped is read below)
+    last = False  # whether the pass that stopped the loop ran just below the best known plan
+    for target in targets:
+        last = math.isfinite(upper) and target is targets[-1]
         got = label_search(instance, problems, lo, upper=target, budget=budget, cache=cache)
         if not got.complete or got.found:
             break
         bound = target  # no feasible plan lies below the trial limit: it is a lower bound
     else:
-        if math.isfinite(upper):  # the last pass was below the best known plan, and found nothing
+        if last:  # the last pass was below the best known plan, and found nothing
             return _Outcome(found, True, math.nan, method + " (no plan below the best known)")
     below = _feasible(instance, got)
     if got.complete and below:
-        last = math.isfinite(upper) and index == len(targets) - 1
         return _Outcome(below, True, math.nan, method + (" (below the best known plan)" if last else " (trial limit)"))
     outcome = _labels_only(instance, problems, lo, budget, upper, method, cache)
     outcome.found += found
