@@ -42,10 +42,11 @@ GOAL_S = 1.0
 
 
 def _vm(field: str) -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return float(line.split()[1]) * 1024
-    return math.nan
+    """A ``/proc/self/status`` memory line in bytes (NaN where there is no /proc)."""
+    from benchmarks.measure import _status_kib
+
+    value = _status_kib(field)
+    return math.nan if value is None else value
 
 
 def _run_case(case: dict[str, Any], repeats: int, limit: float, queue: Any) -> None:
